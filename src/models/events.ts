@@ -1,0 +1,145 @@
+/**
+ * @module events
+ * `Events`: a reliable, replicated event emitter, wire-compatible with `scuttlebutt/events`.
+ * `emit(event, ...args)` becomes the change `[event, ...args]`; every replica calls its
+ * listeners once per event, including events emitted while it was disconnected.
+ *
+ * What it keeps: every event, unless bounded by `maxEvents` (the newest N by arrival) or
+ * `maxAgeMs` (events younger than that on the hybrid clock). An event dropped from the log is
+ * still counted in the vector clock, so it is never accepted again; a peer that connects later
+ * only gets the events still kept.
+ * Names: `"__proto__"` and the base class's internal events (`_update`, `dispose`, …) are
+ * refused, so a peer cannot fire our internal signals; a remote `error` event with no listener
+ * is stored but not thrown (the original crashed).
+ */
+import { assertDuration, assertLimit } from '../protocol/_assert.js';
+import { HistoryIndex } from '../protocol/history.js';
+import { type Clock, isForbiddenName, type Update } from '../protocol/update.js';
+import { Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
+
+/** An Events change: `[event, ...args]`. */
+export type EventsChange = [event: string, ...args: unknown[]];
+
+/** Event names that are signals of the model itself and are never replicated. */
+const RESERVED = new Set([
+  '_update',
+  '_remove',
+  'old_data',
+  'unverified_data',
+  'invalid',
+  'dispose',
+  'unstream',
+  'unclone',
+  'newListener',
+  'removeListener',
+]);
+
+/** Options of {@link Events}. */
+export interface EventsOptions extends ScuttlebuttOptions {
+  /** Keep at most this many events (default `Infinity`). */
+  maxEvents?: number;
+  /** Keep events at most this old, in ms on the hybrid clock (default `Infinity`). */
+  maxAgeMs?: number;
+}
+
+interface EventEntry {
+  readonly change: EventsChange;
+  readonly ts: number;
+  readonly source: string;
+  readonly extra: unknown[] | undefined;
+}
+
+const toUpdate = (entry: EventEntry): Update<EventsChange> => {
+  const update: Update<EventsChange> = [entry.change, entry.ts, entry.source];
+  if (entry.extra !== undefined) update.push(...entry.extra);
+  return update;
+};
+
+/**
+ * A replicated event emitter.
+ *
+ * @example
+ * ```ts
+ * const a = new Events('A'), b = new Events('B')
+ * b.on('chat', (text) => console.log(text))
+ * a.emit('chat', 'hello') // b logs 'hello' once connected
+ * ```
+ */
+export class Events extends Scuttlebutt<EventsChange> {
+  readonly maxEvents: number;
+  readonly maxAgeMs: number;
+  readonly #index = new HistoryIndex<EventEntry>();
+  /** Kept events in arrival order, for eviction. */
+  #arrival: EventEntry[] = [];
+  #arrivalHead = 0;
+
+  /** @param options - an id, or model options plus `maxEvents` / `maxAgeMs` */
+  constructor(options?: string | EventsOptions) {
+    super(options);
+    const opts = typeof options === 'object' && options !== null ? options : {};
+    this.maxEvents = assertLimit('maxEvents', opts.maxEvents ?? Number.POSITIVE_INFINITY);
+    this.maxAgeMs = assertDuration('maxAgeMs', opts.maxAgeMs ?? Number.POSITIVE_INFINITY);
+  }
+
+  protected override validateChange(change: unknown): string | null {
+    if (!Array.isArray(change) || change.length < 1) return 'an Events change must be [event, ...args]';
+    const event = change[0];
+    if (typeof event !== 'string') return 'an event name must be a string';
+    if (isForbiddenName(event)) return 'an event name must not be "__proto__"';
+    if (RESERVED.has(event)) return `"${event}" is an internal event and cannot be replicated`;
+    return null;
+  }
+
+  /**
+   * Emits an event on every replica. Internal names (`_update`, `dispose`, …) and listener
+   * bookkeeping events are emitted locally only, as on any EventEmitter.
+   * @throws RangeError for `"__proto__"`
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (typeof event !== 'string' || RESERVED.has(event)) return this.emitLocal(event as string, ...args);
+    if (isForbiddenName(event)) throw new RangeError('an event name must not be "__proto__"');
+    this.localUpdate([event, ...args]);
+    return true;
+  }
+
+  /** Number of events kept. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  override history(sources?: Readonly<Clock> | null): Update<EventsChange>[] {
+    this.#expire();
+    return this.#index.since(sources).map(toUpdate);
+  }
+
+  protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
+    this.#expire();
+    for (const entry of this.#index.since(sources)) yield toUpdate(entry);
+  }
+
+  override applyUpdate(update: Update<EventsChange>): boolean {
+    const change = update[0];
+    const entry: EventEntry = { change, ts: update[1], source: update[2], extra: update.length > 3 ? update.slice(3) : undefined };
+    this.#index.add(entry);
+    this.#arrival.push(entry);
+    this.#expire();
+    const [event, ...args] = change;
+    // A remote 'error' with nobody listening must not throw out of the stream.
+    if (event !== 'error' || this.listenerCount('error') > 0) this.emitLocal(event, ...args);
+    return true;
+  }
+
+  #expire(): void {
+    const oldest = this.maxAgeMs === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : this.now() - this.maxAgeMs;
+    while (this.#arrivalHead < this.#arrival.length) {
+      const entry = this.#arrival[this.#arrivalHead] as EventEntry;
+      if (this.#index.size <= this.maxEvents && entry.ts >= oldest) break;
+      this.#index.remove(entry);
+      this.#arrivalHead++;
+    }
+    if (this.#arrivalHead > 1024 && this.#arrivalHead * 2 > this.#arrival.length) {
+      this.#arrival = this.#arrival.slice(this.#arrivalHead);
+      this.#arrivalHead = 0;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * @module model
+ * `Model`: a replicated last-write-wins key/value map, wire-compatible with `scuttlebutt/model`.
+ * A change is `[key, value]`; `null` is a replicated deletion (a tombstone `toJSON()` hides).
+ *
+ * Ties: the original let the later arrival win on equal timestamps, so two replicas could keep
+ * different values forever (bug M1). Here the higher (ts, source) pair wins everywhere.
+ * Memory: one compact entry per key (not the parsed update arrays), indexed by source so that
+ * `history(clock)` costs what the peer lacks. Tombstones are kept (their collection is issue #8).
+ */
+import { HistoryIndex } from '../protocol/history.js';
+import type { Clock, Update } from '../protocol/update.js';
+import { isForbiddenName } from '../protocol/update.js';
+import { Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
+
+/** A Model change: `[key, value]`. */
+export type ModelChange = [key: string, value: unknown];
+
+class Entry {
+  constructor(
+    readonly key: string,
+    readonly value: unknown,
+    readonly ts: number,
+    readonly source: string,
+    /** A signature and anything else after the source, forwarded unchanged. */
+    readonly extra: unknown[] | undefined,
+  ) {}
+
+  toUpdate(): Update<ModelChange> {
+    const update: Update<ModelChange> = [[this.key, this.value], this.ts, this.source];
+    if (this.extra !== undefined) update.push(...this.extra);
+    return update;
+  }
+}
+
+/** Whether `a` (ts, source) beats `b`. */
+function wins(ts: number, source: string, current: Entry): boolean {
+  return ts > current.ts || (ts === current.ts && source > current.source);
+}
+
+/**
+ * A replicated key/value map.
+ *
+ * @example
+ * ```ts
+ * const a = new Model('A'), b = new Model('B')
+ * a.set('name', 'ada')
+ * const s = a.createStream(); s.pipe(b.createStream()).pipe(s)
+ * b.on('change:name', (v) => console.log(v)) // 'ada'
+ * ```
+ */
+export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
+  readonly #store = new Map<string, Entry>();
+  readonly #index = new HistoryIndex<Entry>();
+
+  /** @param options - an id, or `{ id, sign, verify, createId, maxClockSkewMs, now, limits }` */
+  constructor(options?: string | ScuttlebuttOptions) {
+    super(options);
+  }
+
+  protected override validateChange(change: unknown): string | null {
+    if (!Array.isArray(change) || change.length < 1 || change.length > 2) return 'a Model change must be [key, value]';
+    const key = change[0];
+    if (typeof key !== 'string') return 'a Model key must be a string';
+    if (isForbiddenName(key)) return 'a Model key must not be "__proto__"';
+    return null;
+  }
+
+  /**
+   * Sets a key; `null` (or `undefined`) deletes it. Replicates to every stream.
+   * @throws TypeError for a non-string key, RangeError for `"__proto__"`
+   */
+  set(key: string, value: V | null | undefined): this {
+    if (typeof key !== 'string') throw new TypeError(`"key" expected string, got ${typeof key}`);
+    if (isForbiddenName(key)) throw new RangeError('"key" must not be "__proto__"');
+    return this.localUpdate([key, value === undefined ? null : value]);
+  }
+
+  /** The value of a key, `null` once deleted, `undefined` if never set. */
+  get(key: string): V | null | undefined {
+    const entry = this.#store.get(key);
+    return entry === undefined ? undefined : (entry.value as V | null);
+  }
+
+  /** Whether the key has a value (not deleted). */
+  has(key: string): boolean {
+    const entry = this.#store.get(key);
+    return entry !== undefined && entry.value !== null;
+  }
+
+  /** Every key ever set, deleted ones included (as the original), in first-set order. */
+  keys(): string[] {
+    return [...this.#store.keys()];
+  }
+
+  /** Calls `fn(value, key)` for every key, deleted ones included (as the original). */
+  each(fn: (value: V | null, key: string) => void): void {
+    for (const [key, entry] of this.#store) fn(entry.value as V | null, key);
+  }
+
+  /** Alias of {@link each}. */
+  forEach(fn: (value: V | null, key: string) => void): void {
+    this.each(fn);
+  }
+
+  /** Number of live (not deleted) keys. */
+  get size(): number {
+    let n = 0;
+    for (const entry of this.#store.values()) if (entry.value !== null) n++;
+    return n;
+  }
+
+  /** A plain object of the live keys (deleted keys left out). */
+  toJSON(): Record<string, V> {
+    const out: Record<string, V> = {};
+    for (const [key, entry] of this.#store) {
+      if (entry.value !== null && entry.value !== undefined) {
+        // defineProperty: a key such as "constructor" must not touch the prototype chain.
+        Object.defineProperty(out, key, { value: entry.value, enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return out;
+  }
+
+  override history(sources?: Readonly<Clock> | null): Update<ModelChange>[] {
+    return this.#index.since(sources).map((entry) => entry.toUpdate());
+  }
+
+  protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
+    for (const entry of this.#index.since(sources)) yield entry.toUpdate();
+  }
+
+  override applyUpdate(update: Update<ModelChange>): boolean {
+    const change = update[0];
+    const key = change[0];
+    const ts = update[1];
+    const source = update[2];
+    const current = this.#store.get(key);
+    if (current !== undefined && !wins(ts, source, current)) return false;
+    const value = change.length > 1 && change[1] !== undefined ? change[1] : null;
+    const entry = new Entry(key, value, ts, source, update.length > 3 ? update.slice(3) : undefined);
+    if (current !== undefined) {
+      this.#index.remove(current);
+      if (this.listenerCount('_remove') > 0) this.emitLocal('_remove', current.toUpdate());
+    }
+    this.#store.set(key, entry);
+    this.#index.add(entry);
+    if (update.length > 3) this.emitLocal('update', change, ts, source, ...update.slice(3));
+    else this.emitLocal('update', change, ts, source);
+    this.emitLocal('change', key, value);
+    this.emitLocal(`change:${key}`, value);
+    return true;
+  }
+}

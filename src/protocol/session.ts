@@ -1,0 +1,516 @@
+/**
+ * @module session
+ * One replication session (one stream, one peer) as a state machine, with no I/O.
+ *
+ * Theory of operation. Each direction runs on its own:
+ *
+ * - Outbound: `IDLE` → (`start()`) the header is queued → `AWAIT_HEADER` → (the peer's header
+ *   arrives) → `REPLAY`: history newer than the peer's clock is pulled lazily, one chunk per
+ *   `pollTransmit()`, so a slow reader bounds memory → `"SYNC"` → `LIVE`. `tail: false` ends
+ *   output after `"SYNC"` (`ENDED`); `readable: false` is `SILENT` (at most a header is sent).
+ * - Inbound: updates and `"SYNC"` are accepted in any state until `ERROR`; a second header is
+ *   ignored (the original re-sent its history and leaked a listener, bug H2).
+ *
+ * The session keeps the peer's vector clock and moves it forward both for what it sends and for
+ * what it receives, so nothing is ever sent twice over one link and nothing is echoed back to the
+ * peer it came from (the original echoed every live update, bug E1). When output backs up beyond
+ * `maxBufferedBytes`, live updates are not queued; the session only notes that it is behind, and
+ * once the queue drains it catches up from `history(peerClock)`, which holds exactly what the
+ * peer still lacks.
+ *
+ * The adapter's loop: feed input with `receive()`, then drain `nextEvent()` until `NEED_DATA`;
+ * call `pollTransmit()` while the transport accepts data, and again after each `nextEvent()`
+ * drain and each `sendUpdate()`, since both can queue output.
+ */
+import { createError, LocalProtocolError, type RemoteProtocolError, type ScuttlebuttError } from '../errors.js';
+import { encodeLine, LineDecoder, MessageType, readMessage, SYNC } from './codec.js';
+import { DEFAULT_MAX_BUFFERED_MESSAGES, DEFAULT_SESSION_LIMITS, type SessionLimits } from './limits.js';
+import { type Clock, copyClock, createClock, type Header, type Update } from './update.js';
+
+/** Returned by {@link Session.nextEvent} when every event has been handed out. */
+export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
+
+/** What a session reports to its adapter. */
+export type SessionEvent =
+  | { readonly type: 'header'; readonly header: Header }
+  | { readonly type: 'update'; readonly update: Update }
+  | { readonly type: 'syncSent' }
+  | { readonly type: 'syncReceived' }
+  | { readonly type: 'synced' }
+  | { readonly type: 'outputEnded' }
+  | { readonly type: 'error'; readonly error: RemoteProtocolError };
+
+/** Outbound states; every transition is in {@link OUTBOUND_TRANSITIONS}. */
+export type OutboundState = 'IDLE' | 'AWAIT_HEADER' | 'REPLAY' | 'LIVE' | 'SILENT' | 'ENDED' | 'ERROR';
+
+/** What moves the outbound side. */
+export type OutboundTrigger =
+  | 'start'
+  | 'startReadOnly'
+  | 'startSilent'
+  | 'remoteHeader'
+  | 'historyDone'
+  | 'historyDoneNoTail'
+  | 'close'
+  | 'fail';
+
+/**
+ * Every outbound transition. A trigger missing from a state's row leaves the state unchanged
+ * (for instance a second header in `LIVE`). `docs/PROTOCOL.md` draws this table.
+ */
+export const OUTBOUND_TRANSITIONS: Readonly<Record<OutboundState, Partial<Record<OutboundTrigger, OutboundState>>>> = {
+  IDLE: { start: 'AWAIT_HEADER', startReadOnly: 'REPLAY', startSilent: 'SILENT', close: 'ENDED', fail: 'ERROR' },
+  AWAIT_HEADER: { remoteHeader: 'REPLAY', close: 'ENDED', fail: 'ERROR' },
+  REPLAY: { historyDone: 'LIVE', historyDoneNoTail: 'ENDED', close: 'ENDED', fail: 'ERROR' },
+  LIVE: { close: 'ENDED', fail: 'ERROR' },
+  SILENT: { close: 'ENDED', fail: 'ERROR' },
+  ENDED: { fail: 'ERROR' },
+  ERROR: {},
+};
+
+/** How one side of a stream behaves; the original's stream options. */
+export interface SessionOptions {
+  /** Our id, sent in the header. */
+  readonly id: string;
+  /** Our vector clock at the moment the header is encoded. */
+  readonly localClock: () => Readonly<Clock>;
+  /** The updates newer than a clock, ordered by (ts, source). */
+  readonly history: (clock: Readonly<Clock>) => Iterable<Update>;
+  /** Send anything at all (default true). `false` sends nothing but, with `sendClock`, the header. */
+  readonly readable?: boolean;
+  /** Accept updates (default true). `false` ignores incoming updates. */
+  readonly writable?: boolean;
+  /** With `readable: false`, still send the header so the peer can send only what we lack. */
+  readonly sendClock?: boolean;
+  /** With `writable: false`, wait for the peer's header and send only what it lacks. */
+  readonly clock?: boolean;
+  /** Keep sending live updates after `"SYNC"` (default true). */
+  readonly tail?: boolean;
+  /** Sent in the header as `meta`. */
+  readonly meta?: unknown;
+  /** `'json'` (lines of text, default) or `'raw'` (JS values, for in-process streams). */
+  readonly wrapper?: 'json' | 'raw';
+  /** Limits; see `limits.ts`. */
+  readonly limits?: Partial<SessionLimits>;
+  /** Encodes an update as a line; lets the model encode a live update once for every stream. */
+  readonly encodeUpdate?: (update: Update) => string;
+}
+
+/** Counters a session keeps, for logs and metrics. */
+export interface SessionStats {
+  updatesIn: number;
+  updatesOut: number;
+  bytesIn: number;
+  /** Output handed out by `pollTransmit`, in UTF-16 code units (json) or messages (raw). */
+  unitsOut: number;
+  catchUps: number;
+}
+
+type Queued = string | unknown;
+
+/**
+ * One replication session.
+ *
+ * @example
+ * ```ts
+ * const session = new Session({ id: 'A', localClock: () => model.sources, history: (c) => model.history(c) })
+ * session.start()
+ * session.receive(bytes)
+ * for (let ev = session.nextEvent(); ev !== NEED_DATA; ev = session.nextEvent()) handle(ev)
+ * for (let out = session.pollTransmit(); out !== null; out = session.pollTransmit()) socket.write(out)
+ * ```
+ */
+export class Session {
+  readonly id: string;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly sendClock: boolean;
+  readonly waitForClock: boolean;
+  readonly tail: boolean;
+  readonly meta: unknown;
+  readonly wrapper: 'json' | 'raw';
+  readonly limits: SessionLimits;
+  readonly stats: SessionStats = { updatesIn: 0, updatesOut: 0, bytesIn: 0, unitsOut: 0, catchUps: 0 };
+
+  #state: OutboundState = 'IDLE';
+  #remote: Header | null = null;
+  readonly #peerClock: Clock = createClock();
+  readonly #localClock: () => Readonly<Clock>;
+  readonly #history: (clock: Readonly<Clock>) => Iterable<Update>;
+  readonly #encodeUpdate: (update: Update) => string;
+  readonly #decoder: LineDecoder;
+
+  #queue: Queued[] = [];
+  #queueHead = 0;
+  #queuedUnits = 0;
+  #headerPending = false;
+  #replay: Iterator<Update> | null = null;
+  #replayPending = false;
+  #behind = false;
+  #syncSent: boolean;
+  #syncReceived: boolean;
+  #syncedEmitted = false;
+  #inputEnded = false;
+  #errored: ScuttlebuttError | null = null;
+  #events: SessionEvent[] = [];
+  #eventHead = 0;
+
+  constructor(options: SessionOptions) {
+    this.id = options.id;
+    this.readable = options.readable ?? true;
+    this.writable = options.writable ?? true;
+    this.sendClock = options.sendClock ?? false;
+    this.waitForClock = options.clock ?? false;
+    this.tail = options.tail ?? true;
+    this.meta = options.meta;
+    this.wrapper = options.wrapper ?? 'json';
+    this.limits = Object.freeze({ ...DEFAULT_SESSION_LIMITS, ...options.limits });
+    this.#localClock = options.localClock;
+    this.#history = options.history;
+    this.#encodeUpdate = options.encodeUpdate ?? encodeLine;
+    this.#decoder = new LineDecoder(this.limits.maxMessageBytes);
+    this.#syncSent = !this.readable;
+    this.#syncReceived = !this.writable;
+  }
+
+  /** The outbound state. */
+  get state(): OutboundState {
+    return this.#state;
+  }
+
+  /** The peer's header, once it arrived. */
+  get remoteHeader(): Header | null {
+    return this.#remote;
+  }
+
+  /** What we know the peer has: its header clock, moved forward by every update either way. */
+  get peerClock(): Readonly<Clock> {
+    return this.#peerClock;
+  }
+
+  /** Queued output not yet handed out: UTF-16 code units (json) or messages (raw). */
+  get bufferedBytes(): number {
+    return this.#queuedUnits;
+  }
+
+  /** Whether both sides have sent `"SYNC"`. */
+  get synced(): boolean {
+    return this.#syncSent && this.#syncReceived;
+  }
+
+  /** Whether output is waiting: the adapter should call {@link pollTransmit}. */
+  get wantsToTransmit(): boolean {
+    if (this.#state === 'ERROR') return false;
+    return (
+      this.#headerPending ||
+      this.#queueHead < this.#queue.length ||
+      this.#replay !== null ||
+      this.#replayPending ||
+      (this.#behind && this.#state === 'LIVE')
+    );
+  }
+
+  #move(trigger: OutboundTrigger): boolean {
+    const next = OUTBOUND_TRANSITIONS[this.#state][trigger];
+    if (next === undefined) return false;
+    this.#state = next;
+    return true;
+  }
+
+  /**
+   * Starts the session: queues the header (unless silent) and, for a read-only stream that does
+   * not wait for the peer's clock, the whole history. Call once, right after construction.
+   */
+  start(): void {
+    if (this.#state !== 'IDLE') throw new LocalProtocolError('ERR_SB_INVALID_ARGUMENT', 'start() was already called');
+    if (!this.readable) {
+      this.#headerPending = this.sendClock;
+      this.#move('startSilent');
+    } else if (!this.writable && !this.waitForClock) {
+      // The original's createReadStream: dump everything without waiting (a file has no header).
+      this.#headerPending = true;
+      this.#move('startReadOnly');
+      this.#replayPending = true;
+    } else {
+      this.#headerPending = true;
+      this.#move('start');
+    }
+  }
+
+  /**
+   * Takes bytes (json wrapper). Events are available from {@link nextEvent} afterwards.
+   * @throws LocalProtocolError ERR_SB_SESSION_ERRORED after the session failed
+   */
+  receive(chunk: Uint8Array | string): void {
+    this.#assertUsable();
+    if (this.#inputEnded) return;
+    this.stats.bytesIn += chunk.length;
+    let values: unknown[];
+    try {
+      values = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    for (const value of values) {
+      this.#handle(value);
+      if (this.#errored) return;
+    }
+  }
+
+  /**
+   * Takes one message as a JS value (raw wrapper).
+   * @throws LocalProtocolError ERR_SB_SESSION_ERRORED after the session failed
+   */
+  receiveMessage(value: unknown): void {
+    this.#assertUsable();
+    if (this.#inputEnded) return;
+    this.#handle(value);
+  }
+
+  /** The peer ended its output: a last unterminated line is parsed, then our output ends too. */
+  receiveEnd(): void {
+    if (this.#errored || this.#inputEnded) return;
+    try {
+      for (const value of this.#decoder.end()) {
+        this.#handle(value);
+        if (this.#errored) return;
+      }
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    this.#inputEnded = true;
+  }
+
+  #assertUsable(): void {
+    if (this.#errored) {
+      throw new LocalProtocolError('ERR_SB_SESSION_ERRORED', "can't receive data after the session failed", { cause: this.#errored });
+    }
+  }
+
+  #handle(value: unknown): void {
+    let message: ReturnType<typeof readMessage>;
+    try {
+      message = readMessage(value, this.limits.maxSourcesPerDigest);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    switch (message.type) {
+      case MessageType.UPDATE: {
+        if (!this.writable) return; // read-only stream: the original ignores incoming updates too
+        const update = message.update;
+        const seen = this.#peerClock[update[2]];
+        // Recorded before the model sees it, so the model's broadcast skips this peer (no echo).
+        if (seen === undefined || seen < update[1]) this.#peerClock[update[2]] = update[1];
+        this.stats.updatesIn++;
+        this.#events.push({ type: 'update', update });
+        return;
+      }
+      case MessageType.HEADER: {
+        if (this.#remote !== null) return; // a repeated header changes nothing (bug H2)
+        const header = message.header;
+        this.#remote = header;
+        for (const source in header.clock) {
+          const ts = header.clock[source] as number;
+          const seen = this.#peerClock[source];
+          if (seen === undefined || seen < ts) this.#peerClock[source] = ts;
+        }
+        this.#events.push({ type: 'header', header });
+        if (this.#move('remoteHeader')) this.#replayPending = true;
+        return;
+      }
+      case MessageType.SYNC: {
+        if (this.#syncReceived) return;
+        this.#syncReceived = true;
+        this.#events.push({ type: 'syncReceived' });
+        this.#maybeSynced();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #maybeSynced(): void {
+    if (this.#syncSent && this.#syncReceived && !this.#syncedEmitted) {
+      this.#syncedEmitted = true;
+      this.#events.push({ type: 'synced' });
+    }
+  }
+
+  #fail(error: unknown): void {
+    const err =
+      error instanceof Error && 'code' in error
+        ? (error as RemoteProtocolError)
+        : (createError('ERR_SB_INVALID_UPDATE', String(error), { cause: error }) as RemoteProtocolError);
+    this.#errored = err;
+    this.#move('fail');
+    this.#queue = [];
+    this.#queueHead = 0;
+    this.#queuedUnits = 0;
+    this.#replay = null;
+    this.#events.push({ type: 'error', error: err });
+  }
+
+  /**
+   * The next event, or {@link NEED_DATA} when there are none. Call until `NEED_DATA` after every
+   * `receive()`, `receiveEnd()` and `pollTransmit()`.
+   */
+  nextEvent(): SessionEvent | typeof NEED_DATA {
+    if (this.#eventHead >= this.#events.length) {
+      if (this.#eventHead > 0) {
+        this.#events = [];
+        this.#eventHead = 0;
+      }
+      return NEED_DATA;
+    }
+    const event = this.#events[this.#eventHead] as SessionEvent;
+    this.#events[this.#eventHead++] = undefined as unknown as SessionEvent;
+    return event;
+  }
+
+  /**
+   * Offers a live update (local, or accepted from another stream). It is queued only if the peer
+   * lacks it; while output is backed up it is left for the catch-up from history.
+   * @returns whether it was queued
+   */
+  sendUpdate(update: Update): boolean {
+    if (this.#state !== 'LIVE') return false; // before the header, history will carry it
+    const source = update[2];
+    const seen = this.#peerClock[source];
+    if (seen !== undefined && seen >= update[1]) return false;
+    const limit = this.wrapper === 'raw' ? DEFAULT_MAX_BUFFERED_MESSAGES : this.limits.maxBufferedBytes;
+    if (this.#behind || this.#replay !== null || this.#queuedUnits >= limit) {
+      this.#behind = true;
+      return false;
+    }
+    this.#peerClock[source] = update[1];
+    this.#enqueueUpdate(update);
+    return true;
+  }
+
+  #enqueueUpdate(update: Update): void {
+    this.stats.updatesOut++;
+    if (this.wrapper === 'raw') {
+      this.#queue.push(update);
+      this.#queuedUnits++;
+    } else {
+      const line = this.#encodeUpdate(update);
+      this.#queue.push(line);
+      this.#queuedUnits += line.length;
+    }
+  }
+
+  #enqueueMessage(message: unknown): void {
+    if (this.wrapper === 'raw') {
+      this.#queue.push(message);
+      this.#queuedUnits++;
+    } else {
+      const line = encodeLine(message);
+      this.#queue.push(line);
+      this.#queuedUnits += line.length;
+    }
+  }
+
+  /** Our header, with a copy of our clock taken now (raw peers must not share our object, bug R1). */
+  #header(): Header {
+    const clock = copyClock(this.#localClock());
+    return this.meta ? { id: this.id, clock, meta: this.meta } : { id: this.id, clock };
+  }
+
+  #fill(limit: number): void {
+    if (this.#headerPending) {
+      this.#headerPending = false;
+      this.#enqueueMessage(this.#header());
+    }
+    if (this.#replayPending) {
+      this.#replayPending = false;
+      this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
+    } else if (this.#replay === null && this.#behind && this.#state === 'LIVE') {
+      this.#behind = false;
+      this.stats.catchUps++;
+      this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
+    }
+    const replay = this.#replay;
+    if (replay === null) return;
+    const clock = this.#peerClock;
+    while (this.#queuedUnits < limit) {
+      const next = replay.next();
+      if (next.done) {
+        this.#replay = null;
+        if (this.#state === 'REPLAY') this.#finishReplay();
+        return;
+      }
+      const update = next.value;
+      const seen = clock[update[2]];
+      if (seen !== undefined && seen >= update[1]) continue;
+      clock[update[2]] = update[1];
+      this.#enqueueUpdate(update);
+    }
+  }
+
+  #finishReplay(): void {
+    this.#enqueueMessage(SYNC);
+    this.#syncSent = true;
+    this.#events.push({ type: 'syncSent' });
+    this.#maybeSynced();
+    if (!this.tail) {
+      this.#move('historyDoneNoTail');
+      this.#events.push({ type: 'outputEnded' });
+    } else {
+      this.#move('historyDone');
+    }
+  }
+
+  /**
+   * Hands out the next chunk of output, or `null` when there is none. Call it whenever the
+   * transport can take more (`write()` returned true, or on `'drain'`), after `start()`, after
+   * draining events and after `sendUpdate()`. History is produced lazily here, so calling it
+   * only when the transport has room is what bounds memory.
+   * @returns a string of whole lines (json) or an array of messages (raw)
+   */
+  pollTransmit(): string | unknown[] | null {
+    if (this.#state === 'ERROR') return null;
+    const raw = this.wrapper === 'raw';
+    const limit = raw ? 256 : this.limits.maxChunkBytes;
+    this.#fill(limit);
+    const queue = this.#queue;
+    const head = this.#queueHead;
+    if (head >= queue.length) return null;
+    let end = head;
+    let units = 0;
+    while (end < queue.length && (end === head || units < limit)) {
+      units += raw ? 1 : (queue[end] as string).length;
+      end++;
+    }
+    const slice = queue.slice(head, end);
+    if (end >= queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else {
+      this.#queueHead = end;
+      if (end > 1024 && end * 2 > queue.length) {
+        this.#queue = queue.slice(end);
+        this.#queueHead = 0;
+      }
+    }
+    this.#queuedUnits -= units;
+    this.stats.unitsOut += units;
+    return raw ? slice : (slice as string[]).join('');
+  }
+
+  /**
+   * Ends our output: what is queued is still handed out, then nothing more (no history, no live
+   * updates). Used for a local `end()`, for `dispose()` and when the peer ended.
+   */
+  close(): void {
+    if (this.#move('close')) {
+      this.#replay = null;
+      this.#replayPending = false;
+      this.#behind = false;
+      this.#events.push({ type: 'outputEnded' });
+    }
+  }
+}

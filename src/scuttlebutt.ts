@@ -1,0 +1,362 @@
+/**
+ * @module scuttlebutt
+ * The base class of every replicated model.
+ *
+ * Theory of operation: a model holds a vector clock, `sources` (for each source id, the newest
+ * timestamp applied from it), and the subclass's state. Every update, local or remote, goes
+ * through one pipeline: validate the change (the subclass's {@link Scuttlebutt.validateChange}) →
+ * drop it as `old_data` if `sources` already has it → refuse it if its timestamp is too far in the
+ * future → verify its signature → only then advance `sources` and the clock → `applyUpdate` →
+ * offer it to every stream. Verification comes before the clock moves, so a forged update cannot
+ * block its source (the original advanced the clock first, bug V2).
+ */
+import { EventEmitter } from 'node:events';
+import { createError, LocalProtocolError, type ScuttlebuttError } from './errors.js';
+import { assertDuration, assertFunction, assertId } from './protocol/_assert.js';
+import { HybridClock } from './protocol/clock.js';
+import { encodeLine } from './protocol/codec.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type SessionLimits } from './protocol/limits.js';
+import { type Clock, createClock, isForbiddenName, type Update } from './protocol/update.js';
+import { ReplicationStream, type StreamOptions } from './stream/replication-stream.js';
+import { createId } from './util.js';
+
+const emitRaw = EventEmitter.prototype.emit;
+
+/** `verify(update, cb)`: calls `cb(err, ok)`, synchronously or later. */
+export type VerifyFunction = (update: Update, cb: (err: unknown, ok?: boolean) => void) => void;
+
+/** The original's security object: sign local updates, verify remote ones. */
+export interface SecurityOptions {
+  /** Returns the signature of `[change, ts, source]`, appended as the update's 4th element. */
+  sign?: (update: Update) => unknown;
+  /** Checks a remote update's signature. */
+  verify?: VerifyFunction;
+  /** Makes this node's id (for instance a hash of its public key). */
+  createId?: () => string;
+  publicKey?: unknown;
+}
+
+/** Options of every model. A string is taken as the id, as in the original. */
+export interface ScuttlebuttOptions extends SecurityOptions {
+  /** This node's id; by default a random one (or `createId()` when signing). */
+  id?: string;
+  /** How far ahead of our wall clock a remote timestamp may be, in ms (default 60 000). */
+  maxClockSkewMs?: number;
+  /** The wall clock, in ms; for tests and simulations (default `Date.now`). */
+  now?: () => number;
+  /** Default limits for every stream of this model. */
+  limits?: Partial<SessionLimits>;
+}
+
+/** How many times a verifier that failed with an error (key store unreachable) is retried. */
+const VERIFY_RETRIES = 5;
+const VERIFY_RETRY_BASE_MS = 50;
+
+/**
+ * Base class for a replicated data model. A subclass implements {@link history} and
+ * {@link applyUpdate}; any two instances replicate over `a.createStream()` piped both ways.
+ *
+ * @example
+ * ```ts
+ * class Counter extends Scuttlebutt {
+ *   total = 0
+ *   #log: Update[] = []
+ *   add(n: number) { return this.localUpdate(n) }
+ *   applyUpdate(u: Update) { this.total += u[0] as number; this.#log.push(u); return true }
+ *   history(clock?: Clock) { return this.#log.filter((u) => filter(u, clock)) }
+ * }
+ * ```
+ */
+export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
+  /** This node's id: the source of its local updates. */
+  id!: string;
+  /** The vector clock: for each source, the newest timestamp applied from it. */
+  readonly sources: Clock = createClock();
+  /** Default stream limits. */
+  readonly limits: Partial<SessionLimits>;
+  readonly #clock: HybridClock;
+  readonly #now: () => number;
+  readonly #sign: ((update: Update) => unknown) | undefined;
+  readonly #verify: VerifyFunction | undefined;
+  readonly #streams = new Set<ReplicationStream>();
+  readonly #clones = new Set<Scuttlebutt<C>>();
+  /** Per source: updates waiting for an asynchronous verification of an earlier one. */
+  readonly #verifying = new Map<string, Update[]>();
+  #lastEncoded: Update | null = null;
+  #lastLine = '';
+  #disposed = false;
+
+  constructor(options?: string | ScuttlebuttOptions) {
+    super();
+    this.setMaxListeners(Number.POSITIVE_INFINITY);
+    const opts: ScuttlebuttOptions = typeof options === 'string' ? { id: options } : (options ?? {});
+    if (typeof opts !== 'object') throw new TypeError(`"options" expected string or object, got ${typeof opts}`);
+    if (opts.sign !== undefined) assertFunction('sign', opts.sign);
+    if (opts.verify !== undefined) assertFunction('verify', opts.verify);
+    this.#sign = opts.sign;
+    this.#verify = opts.verify;
+    this.#now = opts.now ? (assertFunction('now', opts.now) as () => number) : Date.now;
+    this.#clock = new HybridClock(assertDuration('maxClockSkewMs', opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS));
+    this.limits = Object.freeze({ ...opts.limits });
+    const id = opts.id ?? (opts.sign && opts.verify && opts.createId ? opts.createId() : createId());
+    this.setId(id);
+  }
+
+  /**
+   * The updates newer than `sources` (all of them without it), ordered by timestamp then source.
+   * @param sources - a vector clock of what the asker has
+   */
+  abstract history(sources?: Readonly<Clock> | null): Update<C>[];
+
+  /**
+   * Applies an update to the subclass's state. It has passed validation, the old-data check and
+   * verification. Returns whether it changed anything (an update that lost a last-write-wins race
+   * returns false).
+   */
+  abstract applyUpdate(update: Update<C>): boolean;
+
+  /**
+   * Checks a change before anything else; returns an error message for a change this model cannot
+   * apply, or `null`. Override it: remote changes are untrusted JSON.
+   */
+  protected validateChange(_change: unknown): string | null {
+    return null;
+  }
+
+  /**
+   * What a stream replays to a peer; by default {@link history}. A subclass can return a lazy
+   * iterable to avoid building the whole array for a full sync.
+   */
+  protected replay(sources: Readonly<Clock>): Iterable<Update> {
+    return this.history(sources) as Iterable<Update>;
+  }
+
+  /**
+   * Sets this node's id.
+   * @throws TypeError for a non-string, RangeError for `""` or `"__proto__"`
+   */
+  setId(id: string): this {
+    this.id = assertId('id', id);
+    return this;
+  }
+
+  /** The current time on this model's wall clock (ms). */
+  now(): number {
+    return this.#now();
+  }
+
+  /**
+   * Makes a local update `[change, ts, this.id]` with a fresh hybrid timestamp, signs it when
+   * signing is on, and applies and replicates it.
+   * @throws LocalProtocolError ERR_SB_INVALID_UPDATE for a change the model refuses, ERR_SB_DISPOSED
+   */
+  localUpdate(change: C): this {
+    if (this.#disposed) throw new LocalProtocolError('ERR_SB_DISPOSED', 'the model was disposed');
+    const problem = this.validateChange(change);
+    if (problem !== null) throw new LocalProtocolError('ERR_SB_INVALID_UPDATE', problem);
+    const ts = this.#clock.next(this.#now());
+    const update: Update<C> = [change, ts, this.id];
+    if (this.#sign) update[3] = this.#sign(update as Update);
+    this.#commit(update as Update);
+    return this;
+  }
+
+  /**
+   * Takes an update from outside (a stream, a clone, a file): the whole pipeline. Returns `false`
+   * for old data or a refused update, `true` once accepted (or queued for verification), and an
+   * error for a malformed change, which the calling stream turns into its own error.
+   */
+  receiveUpdate(update: Update, from?: ReplicationStream | Scuttlebutt<C>): boolean | ScuttlebuttError {
+    if (this.#disposed) return false;
+    const problem = this.validateChange(update[0]);
+    if (problem !== null) {
+      const error = createError('ERR_SB_INVALID_UPDATE', problem, { input: update });
+      this.#signal('invalid', error, update);
+      return error;
+    }
+    const source = update[2];
+    const ts = update[1];
+    const pending = this.#verifying.get(source);
+    const latest = pending !== undefined && pending.length > 0 ? (pending[pending.length - 1] as Update)[1] : this.sources[source];
+    if (latest !== undefined && latest >= ts) {
+      this.#signal('old_data', update);
+      return false;
+    }
+    if (!this.#clock.accepts(ts, this.#now())) {
+      this.#signal(
+        'invalid',
+        createError('ERR_SB_CLOCK_SKEW', `update from "${source}" is ${Math.round(ts - this.#now())} ms in the future`, { input: update }),
+        update,
+      );
+      return false;
+    }
+    if (this.#verify === undefined || source === this.id) {
+      this.#commit(update, from);
+      return true;
+    }
+    if (pending !== undefined) {
+      pending.push(update);
+      return true;
+    }
+    const queue: Update[] = [update];
+    this.#verifying.set(source, queue);
+    this.#verifyNext(source, queue, from, 0);
+    return true;
+  }
+
+  #verifyNext(source: string, queue: Update[], from: ReplicationStream | Scuttlebutt<C> | undefined, attempt: number): void {
+    const update = queue[0] as Update;
+    let sync = true;
+    let settled = false;
+    const done = (err: unknown, ok?: boolean): void => {
+      if (settled) return;
+      settled = true;
+      if (err && attempt < VERIFY_RETRIES && !this.#disposed) {
+        // The key store is unreachable: retry, as the original's README asks, but within a bound.
+        setTimeout(() => this.#verifyNext(source, queue, from, attempt + 1), VERIFY_RETRY_BASE_MS * 2 ** attempt).unref?.();
+        return;
+      }
+      if (!err && ok === true) {
+        if ((this.sources[source] ?? 0) < update[1]) this.#commit(update, from);
+      } else {
+        this.#signal('unverified_data', update);
+      }
+      queue.shift();
+      if (queue.length === 0) this.#verifying.delete(source);
+      else if (sync) queueMicrotask(() => this.#verifyNext(source, queue, from, 0));
+      else this.#verifyNext(source, queue, from, 0);
+    };
+    try {
+      (this.#verify as VerifyFunction)(update, done);
+    } catch (error) {
+      done(error);
+    }
+    sync = false;
+  }
+
+  #commit(update: Update, from?: ReplicationStream | Scuttlebutt<C>): void {
+    this.sources[update[2]] = update[1];
+    this.#clock.observe(update[1]);
+    if (!this.applyUpdate(update as Update<C>)) return;
+    this.#signal('_update', update);
+    for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
+    for (const clone of this.#clones) if (clone !== from) clone.receiveUpdate(update, this);
+  }
+
+  /**
+   * The original's `_update`: runs an update through the pipeline as if it came from a peer.
+   * @returns whether it was accepted
+   */
+  _update(update: Update): boolean {
+    const result = this.receiveUpdate(update);
+    return result === true;
+  }
+
+  /** Emits an internal event with `EventEmitter`'s own `emit`, so subclasses that override `emit` (Events) are bypassed. */
+  #signal(name: string, ...args: unknown[]): void {
+    emitRaw.call(this, name, ...args);
+  }
+
+  /** For subclasses: emit a local event without replicating it. */
+  protected emitLocal(name: string, ...args: unknown[]): boolean {
+    return emitRaw.call(this, name, ...args);
+  }
+
+  /** Encodes an update as a line, once for all the streams it is offered to. */
+  encodeUpdate(update: Update): string {
+    if (update !== this.#lastEncoded) {
+      this.#lastLine = encodeLine(update);
+      this.#lastEncoded = update;
+    }
+    return this.#lastLine;
+  }
+
+  /** For the stream adapter: the history a session replays. */
+  replayFor(sources: Readonly<Clock>): Iterable<Update> {
+    return this.replay(sources);
+  }
+
+  /**
+   * A duplex stream that replicates this model with one peer. Pipe it both ways, once per peer:
+   * `socket.pipe(model.createStream()).pipe(socket)`, or better `pipeline(socket, s, socket)`.
+   * @param options - the original's stream options (`readable`, `writable`, `sendClock`, `clock`,
+   *   `tail`, `meta`, `name`, `wrapper`) plus limits
+   * @throws LocalProtocolError ERR_SB_DISPOSED
+   * @example
+   * ```ts
+   * const s = a.createStream()
+   * s.pipe(b.createStream()).pipe(s)
+   * ```
+   */
+  createStream(options: StreamOptions = {}): ReplicationStream {
+    if (this.#disposed) throw new LocalProtocolError('ERR_SB_DISPOSED', 'the model was disposed');
+    const stream = new ReplicationStream(this as unknown as Scuttlebutt, { limits: this.limits, ...options });
+    this.#streams.add(stream);
+    stream.once('close', () => {
+      this.#streams.delete(stream);
+      this.#signal('unstream', this.#streams.size);
+    });
+    stream.start();
+    return stream;
+  }
+
+  /** A stream that only sends: `createStream({ ...options, writable: false })`. Pipe it to a file. */
+  createReadStream(options: StreamOptions = {}): ReplicationStream {
+    return this.createStream({ ...options, writable: false, readable: true });
+  }
+
+  /** A stream that only receives: `createStream({ ...options, readable: false })`. Pipe a file into it. */
+  createWriteStream(options: StreamOptions = {}): ReplicationStream {
+    return this.createStream({ ...options, writable: true, readable: false });
+  }
+
+  /** Number of open streams. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  /**
+   * A second instance with the same id and state, kept in sync synchronously in both directions
+   * until either is disposed. The clone is built with `new this.constructor()`, so a subclass
+   * whose constructor needs arguments should override `clone`.
+   */
+  clone(): this {
+    const Ctor = this.constructor as new () => this;
+    const copy = new Ctor();
+    copy.setId(this.id);
+    for (const update of this.history()) copy.receiveUpdate(update as Update);
+    this.#clones.add(copy as unknown as Scuttlebutt<C>);
+    copy.#clones.add(this as unknown as Scuttlebutt<C>);
+    const unlink = (): void => {
+      this.#clones.delete(copy as unknown as Scuttlebutt<C>);
+      copy.#clones.delete(this as unknown as Scuttlebutt<C>);
+      this.#signal('unclone', this.#clones.size);
+    };
+    copy.once('dispose', unlink);
+    this.once('dispose', unlink);
+    return copy;
+  }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Ends every stream, unlinks clones, and emits `dispose`. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#signal('dispose');
+    for (const stream of [...this.#streams]) stream.endReplication();
+  }
+
+  /** Reports an error that belongs to no stream (used by the stream adapter). */
+  reportInvalid(error: ScuttlebuttError): void {
+    this.#signal('invalid', error);
+  }
+
+  /** Whether a name is refused everywhere a key, event name or source goes. */
+  static isForbiddenName(name: string): boolean {
+    return isForbiddenName(name);
+  }
+}
