@@ -27,6 +27,6 @@ export {
   type SessionOptions,
 } from './protocol/session.js';
 export type { Clock, Header, Update } from './protocol/update.js';
-export { Scuttlebutt, type ScuttlebuttOptions, type SecurityOptions, type VerifyFunction } from './scuttlebutt.js';
+export { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions, type SecurityOptions, type VerifyFunction } from './scuttlebutt.js';
 export { ReplicationStream, type StreamOptions } from './stream/replication-stream.js';
 export { createId, createId as createID, filter, filter as updateIsRecent, sort, timestamp } from './util.js';

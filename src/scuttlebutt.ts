@@ -11,7 +11,7 @@
  * block its source (the original advanced the clock first, bug V2).
  */
 import { EventEmitter } from 'node:events';
-import { createError, LocalProtocolError, type ScuttlebuttError } from './errors.js';
+import { createError, type ErrorCode, LocalProtocolError, type ScuttlebuttError } from './errors.js';
 import { assertDuration, assertFunction, assertId } from './protocol/_assert.js';
 import { HybridClock } from './protocol/clock.js';
 import { encodeLine } from './protocol/codec.js';
@@ -47,6 +47,12 @@ export interface ScuttlebuttOptions extends SecurityOptions {
   /** Default limits for every stream of this model. */
   limits?: Partial<SessionLimits>;
 }
+
+/** Why a change is refused: a message (code `ERR_SB_INVALID_UPDATE`), or a code and a message. */
+export type ChangeProblem = string | { readonly code: ErrorCode; readonly message: string };
+
+const problemCode = (problem: ChangeProblem): ErrorCode => (typeof problem === 'string' ? 'ERR_SB_INVALID_UPDATE' : problem.code);
+const problemMessage = (problem: ChangeProblem): string => (typeof problem === 'string' ? problem : problem.message);
 
 /** How many times a verifier that failed with an error (key store unreachable) is retried. */
 const VERIFY_RETRIES = 5;
@@ -116,10 +122,10 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   abstract applyUpdate(update: Update<C>): boolean;
 
   /**
-   * Checks a change before anything else; returns an error message for a change this model cannot
-   * apply, or `null`. Override it: remote changes are untrusted JSON.
+   * Checks a change before anything else; returns why this model cannot apply it (a message, or
+   * a code and a message), or `null`. Override it: remote changes are untrusted JSON.
    */
-  protected validateChange(_change: unknown): string | null {
+  protected validateChange(_change: unknown): ChangeProblem | null {
     return null;
   }
 
@@ -153,7 +159,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   localUpdate(change: C): this {
     if (this.#disposed) throw new LocalProtocolError('ERR_SB_DISPOSED', 'the model was disposed');
     const problem = this.validateChange(change);
-    if (problem !== null) throw new LocalProtocolError('ERR_SB_INVALID_UPDATE', problem);
+    if (problem !== null) throw new LocalProtocolError(problemCode(problem), problemMessage(problem));
     const ts = this.#clock.next(this.#now());
     const update: Update<C> = [change, ts, this.id];
     if (this.#sign) update[3] = this.#sign(update as Update);
@@ -170,7 +176,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     if (this.#disposed) return false;
     const problem = this.validateChange(update[0]);
     if (problem !== null) {
-      const error = createError('ERR_SB_INVALID_UPDATE', problem, { input: update });
+      const error = createError(problemCode(problem), problemMessage(problem), { input: update });
       this.#signal('invalid', error, update);
       return error;
     }

@@ -15,7 +15,7 @@
 import { assertDuration, assertLimit } from '../protocol/_assert.js';
 import { HistoryIndex } from '../protocol/history.js';
 import { type Clock, isForbiddenName, type Update } from '../protocol/update.js';
-import { Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
+import { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
 
 /** An Events change: `[event, ...args]`. */
 export type EventsChange = [event: string, ...args: unknown[]];
@@ -81,11 +81,11 @@ export class Events extends Scuttlebutt<EventsChange> {
     this.maxAgeMs = assertDuration('maxAgeMs', opts.maxAgeMs ?? Number.POSITIVE_INFINITY);
   }
 
-  protected override validateChange(change: unknown): string | null {
+  protected override validateChange(change: unknown): ChangeProblem | null {
     if (!Array.isArray(change) || change.length < 1) return 'an Events change must be [event, ...args]';
     const event = change[0];
     if (typeof event !== 'string') return 'an event name must be a string';
-    if (isForbiddenName(event)) return 'an event name must not be "__proto__"';
+    if (isForbiddenName(event)) return { code: 'ERR_SB_FORBIDDEN_KEY', message: 'an event name must not be "__proto__"' };
     if (RESERVED.has(event)) return `"${event}" is an internal event and cannot be replicated`;
     return null;
   }

@@ -11,7 +11,7 @@
 import { HistoryIndex } from '../protocol/history.js';
 import type { Clock, Update } from '../protocol/update.js';
 import { isForbiddenName } from '../protocol/update.js';
-import { Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
+import { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
 
 /** A Model change: `[key, value]`. */
 export type ModelChange = [key: string, value: unknown];
@@ -58,11 +58,11 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     super(options);
   }
 
-  protected override validateChange(change: unknown): string | null {
+  protected override validateChange(change: unknown): ChangeProblem | null {
     if (!Array.isArray(change) || change.length < 1 || change.length > 2) return 'a Model change must be [key, value]';
     const key = change[0];
     if (typeof key !== 'string') return 'a Model key must be a string';
-    if (isForbiddenName(key)) return 'a Model key must not be "__proto__"';
+    if (isForbiddenName(key)) return { code: 'ERR_SB_FORBIDDEN_KEY', message: 'a Model key must not be "__proto__"' };
     return null;
   }
 

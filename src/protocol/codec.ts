@@ -77,6 +77,7 @@ export class LineDecoder {
   readonly maxMessageBytes: number;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
+  #failure: RemoteProtocolError | null = null;
   readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
   constructor(maxMessageBytes: number) {
@@ -89,10 +90,20 @@ export class LineDecoder {
   }
 
   /**
-   * Takes a chunk; returns the values of the lines it completes, in order.
-   * @throws RemoteProtocolError ERR_SB_MESSAGE_TOO_LARGE, ERR_SB_INVALID_JSON
+   * The error of a bad line in the last chunk, once the values before it were returned. A
+   * decoder that failed throws it again on every later call.
+   */
+  get failure(): RemoteProtocolError | null {
+    return this.#failure;
+  }
+
+  /**
+   * Takes a chunk; returns the values of the lines it completes, in order. When a line is bad,
+   * the values before it are returned and {@link failure} is set.
+   * @throws RemoteProtocolError ERR_SB_MESSAGE_TOO_LARGE, or the earlier failure
    */
   push(chunk: Uint8Array | string): unknown[] {
+    if (this.#failure) throw this.#failure;
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
     const last = bytes.lastIndexOf(NEWLINE);
     if (last === -1) {
@@ -117,6 +128,7 @@ export class LineDecoder {
    * @throws RemoteProtocolError ERR_SB_INVALID_JSON
    */
   end(): unknown[] {
+    if (this.#failure) throw this.#failure;
     if (this.#pendingBytes === 0) return [];
     const complete = concat(this.#pending, this.#pendingBytes, new Uint8Array(0));
     this.#pending = [];
@@ -145,7 +157,8 @@ export class LineDecoder {
         value = JSON.parse(line);
       } catch (cause) {
         if (line.trim().length === 0) continue; // whitespace-only keep-alive: harmless
-        throw new RemoteProtocolError('ERR_SB_INVALID_JSON', 'a line is not valid JSON', { cause, input: line });
+        this.#failure = new RemoteProtocolError('ERR_SB_INVALID_JSON', 'a line is not valid JSON', { cause, input: line });
+        break;
       }
       values.push(value);
     }

@@ -256,6 +256,7 @@ export class Session {
       this.#handle(value);
       if (this.#errored) return;
     }
+    if (this.#decoder.failure) this.#fail(this.#decoder.failure);
   }
 
   /**
@@ -275,6 +276,10 @@ export class Session {
       for (const value of this.#decoder.end()) {
         this.#handle(value);
         if (this.#errored) return;
+      }
+      if (this.#decoder.failure) {
+        this.#fail(this.#decoder.failure);
+        return;
       }
     } catch (error) {
       this.#fail(error);
