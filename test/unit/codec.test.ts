@@ -107,7 +107,7 @@ describe('readMessage()', () => {
     assert.throws(() => readMessage([['k', 1], '5', 'A'], 10), { code: 'ERR_SB_INVALID_TIMESTAMP' });
     assert.throws(() => readMessage([['k', 1], null, 'A'], 10), { code: 'ERR_SB_INVALID_TIMESTAMP' });
     assert.throws(() => readMessage([['k', 1], -1, 'A'], 10), { code: 'ERR_SB_INVALID_TIMESTAMP' });
-    assert.throws(() => readMessage([['k', 1], 1e400, 'A'], 10), { code: 'ERR_SB_INVALID_TIMESTAMP' });
+    assert.throws(() => readMessage([['k', 1], Number.POSITIVE_INFINITY, 'A'], 10), { code: 'ERR_SB_INVALID_TIMESTAMP' });
     assert.throws(() => readMessage([['k', 1], 5, '__proto__'], 10), { code: 'ERR_SB_FORBIDDEN_KEY' });
   });
 });
