@@ -13,4 +13,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   splitting: true,
+  tsconfig: 'tsconfig.build.json',
 });

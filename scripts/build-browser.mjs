@@ -1,0 +1,29 @@
+// Builds dist/browser/scuttlebutt.js: one ES module for browsers, with no Node built-in left in it.
+// `node:events` becomes src/_browser/events.ts and the Node stream adapter a stub that throws.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const swapNodeOnly = {
+  name: 'swap-node-only',
+  setup(b) {
+    b.onResolve({ filter: /^node:events$/ }, () => ({ path: `${root}src/_browser/events.ts` }));
+    b.onResolve({ filter: /stream\/replication-stream\.js$/ }, () => ({ path: `${root}src/_browser/no-node-stream.ts` }));
+    b.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `${args.path} must not reach the browser bundle (imported by ${args.importer})` }] }));
+  },
+};
+
+await build({
+  entryPoints: { scuttlebutt: `${root}src/browser.ts` },
+  outdir: `${root}dist/browser`,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: true,
+  minify: false,
+  plugins: [swapNodeOnly],
+  logLevel: 'warning',
+});
+console.log('built dist/browser/scuttlebutt.js');

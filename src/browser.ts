@@ -1,0 +1,16 @@
+/**
+ * @module scuttlebutt-ts (browser)
+ * The browser entry: the same models and protocol core, without Node streams. Built into one ES
+ * module by `scripts/build-browser.mjs`, which swaps `node:events` for a small emitter and the
+ * Node stream adapter for a stub that explains what to use instead.
+ */
+
+export { ERROR_CODES, type ErrorCode, isScuttlebuttError, LocalProtocolError, RemoteProtocolError, ScuttlebuttError } from './errors.js';
+export { Events, type EventsChange, type EventsOptions } from './models/events.js';
+export { Model, type ModelChange } from './models/model.js';
+export { Value } from './models/value.js';
+export { encodeLine, LineDecoder, MessageType } from './protocol/codec.js';
+export { NEED_DATA, Session, type SessionEvent, type SessionOptions } from './protocol/session.js';
+export type { Clock, Header, Update } from './protocol/update.js';
+export { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions, type SecurityOptions, type VerifyFunction } from './scuttlebutt.js';
+export { createId, createId as createID, filter, sort, timestamp } from './util.js';
