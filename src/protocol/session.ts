@@ -382,7 +382,12 @@ export class Session {
    * @returns whether it was queued
    */
   sendUpdate(update: Update): boolean {
-    if (this.#state !== 'LIVE') return false; // before the header, history will carry it
+    if (this.#state !== 'LIVE') {
+      // Before the header, the history still to be computed will carry it; during a replay
+      // already under way (a snapshot), the catch-up pass after "SYNC" will.
+      if (this.#state === 'REPLAY' && this.#replay !== null) this.#behind = true;
+      return false;
+    }
     const source = update[2];
     const seen = this.#peerClock[source];
     if (seen !== undefined && seen >= update[1]) return false;

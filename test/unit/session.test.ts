@@ -190,6 +190,28 @@ describe('Session', () => {
       assert.equal((first + rest).split('\n').length - 1, 1 + 1000 + 1);
     });
 
+    it('delivers a live update offered while a history replay is under way, after SYNC', () => {
+      const store: Update[] = Array.from({ length: 100 }, (_, i) => [[`k${i}`, i], i + 1, 'A']);
+      const s = new Session({
+        id: 'A',
+        localClock: () => ({}),
+        history: (peer) => store.filter((u) => !(peer[u[2]] && (peer[u[2]] as number) >= u[1])),
+        limits: { maxChunkBytes: 100 },
+      });
+      s.start();
+      s.receive('{"id":"B","clock":{}}\n');
+      drain(s);
+      let text = s.pollTransmit() as string;
+      assert.equal(s.state, 'REPLAY');
+      const late: Update = [['late', 1], 1000, 'A'];
+      store.push(late);
+      assert.equal(s.sendUpdate(late), false);
+      text += output(s);
+      const lines = text.trim().split('\n');
+      assert.equal(lines.at(-1), '[["late",1],1000,"A"]');
+      assert.ok(lines.indexOf('"SYNC"') < lines.length - 1);
+    });
+
     it('falls back to catch-up from history when live output backs up', () => {
       const store: Update[] = [];
       const s = new Session({
