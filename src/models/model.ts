@@ -52,10 +52,15 @@ function wins(ts: number, source: string, current: Entry): boolean {
 export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   readonly #store = new Map<string, Entry>();
   readonly #index = new HistoryIndex<Entry>();
+  /** Whether anyone ever listened to a `change:KEY` event; saves building the name per update. */
+  #keyListeners = false;
 
   /** @param options - an id, or `{ id, sign, verify, createId, maxClockSkewMs, now, limits }` */
   constructor(options?: string | ScuttlebuttOptions) {
     super(options);
+    this.on('newListener', (name: string | symbol) => {
+      if (typeof name === 'string' && name.startsWith('change:')) this.#keyListeners = true;
+    });
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -145,10 +150,11 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     }
     this.#store.set(key, entry);
     this.#index.add(entry);
-    if (update.length > 3) this.emitLocal('update', change, ts, source, ...update.slice(3));
-    else this.emitLocal('update', change, ts, source);
-    this.emitLocal('change', key, value);
-    this.emitLocal(`change:${key}`, value);
+    // Model does not override emit, so EventEmitter's own is called directly: this is the hot path.
+    if (update.length > 3) this.emit('update', change, ts, source, ...update.slice(3));
+    else this.emit('update', change, ts, source);
+    this.emit('change', key, value);
+    if (this.#keyListeners) this.emit(`change:${key}`, value);
     return true;
   }
 }
