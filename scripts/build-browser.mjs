@@ -10,20 +10,31 @@ const swapNodeOnly = {
   setup(b) {
     b.onResolve({ filter: /^node:events$/ }, () => ({ path: `${root}src/_browser/events.ts` }));
     b.onResolve({ filter: /stream\/replication-stream\.js$/ }, () => ({ path: `${root}src/_browser/no-node-stream.ts` }));
-    b.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `${args.path} must not reach the browser bundle (imported by ${args.importer})` }] }));
+    b.onResolve({ filter: /^node:/ }, (args) => ({
+      errors: [{ text: `${args.path} must not reach the browser bundle (imported by ${args.importer})` }],
+    }));
   },
 };
 
-await build({
-  entryPoints: { scuttlebutt: `${root}src/browser.ts` },
-  outdir: `${root}dist/browser`,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  sourcemap: true,
-  minify: false,
-  plugins: [swapNodeOnly],
-  logLevel: 'warning',
-});
-console.log('built dist/browser/scuttlebutt.js');
+/** Builds the browser bundle into `outdir`; returns esbuild's metafile. */
+export async function buildBrowser(outdir = `${root}dist/browser`) {
+  const result = await build({
+    entryPoints: { scuttlebutt: `${root}src/browser.ts` },
+    outdir,
+    metafile: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    minify: false,
+    plugins: [swapNodeOnly],
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildBrowser();
+  console.log('built dist/browser/scuttlebutt.js');
+}
