@@ -8,9 +8,11 @@
  * `maxAgeMs` (events younger than that on the hybrid clock). An event dropped from the log is
  * still counted in the vector clock, so it is never accepted again; a peer that connects later
  * only gets the events still kept.
- * Names: `"__proto__"` and the base class's internal events (`_update`, `dispose`, …) are
- * refused, so a peer cannot fire our internal signals; a remote `error` event with no listener
- * is stored but not thrown (the original crashed).
+ * Names: `"__proto__"` is refused. An event named like one of the model's own signals
+ * (`_update`, `dispose`, `invalid`, …) can only come from a peer (locally such a name is an
+ * ordinary local emit); it is stored and relayed but never fired here, so a peer cannot fake
+ * our signals. A remote `error` event with no listener is stored but not thrown (the original
+ * crashed).
  */
 import { assertDuration, assertLimit } from '../protocol/_assert.js';
 import { HistoryIndex } from '../protocol/history.js';
@@ -86,7 +88,6 @@ export class Events extends Scuttlebutt<EventsChange> {
     const event = change[0];
     if (typeof event !== 'string') return 'an event name must be a string';
     if (isForbiddenName(event)) return { code: 'ERR_SB_FORBIDDEN_KEY', message: 'an event name must not be "__proto__"' };
-    if (RESERVED.has(event)) return `"${event}" is an internal event and cannot be replicated`;
     return null;
   }
 
@@ -124,6 +125,9 @@ export class Events extends Scuttlebutt<EventsChange> {
     this.#arrival.push(entry);
     this.#expire();
     const [event, ...args] = change;
+    // Stored and relayed (an original peer may use any name), but an event named like one of our
+    // signals (`invalid`, `dispose`, …) is never fired locally: a peer must not fake them.
+    if (RESERVED.has(event)) return true;
     // A remote 'error' with nobody listening must not throw out of the stream.
     if (event !== 'error' || this.listenerCount('error') > 0) this.emitLocal(event, ...args);
     return true;

@@ -82,6 +82,10 @@ export class ReplicationStream extends Duplex {
     });
     // Never let a peer's garbage crash a process that forgot an 'error' listener.
     this.on('error', noop);
+    this.on('finish', () => {
+      // Nobody reads a write-only stream's (empty) output; drain it so the stream can close.
+      if (!this.session.readable && !this.readableEnded) this.resume();
+    });
     this.on('end', () => {
       // A read-only stream has nothing to wait for once its output ended.
       if (!this.session.writable && !this.writableEnded) this.end();
