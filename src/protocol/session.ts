@@ -443,15 +443,20 @@ export class Session {
       this.stats.catchUps++;
       this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
     }
-    const replay = this.#replay;
-    if (replay === null) return;
+    if (this.#replay === null) return;
     const clock = this.#peerClock;
     while (this.#queuedUnits < limit) {
-      const next = replay.next();
+      const next = (this.#replay as Iterator<Update>).next();
       if (next.done) {
         this.#replay = null;
         if (this.#state === 'REPLAY') this.#finishReplay();
-        return;
+        // Updates offered during this pass wait for the next one: start it now, or nobody
+        // would (the adapter only polls again when something is queued).
+        if (!(this.#behind && this.#state === 'LIVE')) return;
+        this.#behind = false;
+        this.stats.catchUps++;
+        this.#replay = this.#history(clock)[Symbol.iterator]();
+        continue;
       }
       const update = next.value;
       const seen = clock[update[2]];

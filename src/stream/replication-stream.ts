@@ -105,7 +105,8 @@ export class ReplicationStream extends Duplex {
 
   /** @internal A live update from the model. */
   offerUpdate(update: Update): void {
-    if (this.session.sendUpdate(update)) this.#scheduleFlush();
+    // Also when not queued but behind: a catch-up pass must be polled for.
+    if (this.session.sendUpdate(update) || this.session.wantsToTransmit) this.#scheduleFlush();
   }
 
   /** Ends replication on this stream: queued output is flushed, then both sides end. */
