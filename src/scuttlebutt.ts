@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { createError, type ErrorCode, LocalProtocolError, type ScuttlebuttError } from './errors.js';
 import { assertDuration, assertFunction, assertId } from './protocol/_assert.js';
+import type { AuthHandler } from './protocol/auth.js';
 import { HybridClock } from './protocol/clock.js';
 import { encodeLine } from './protocol/codec.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type SessionLimits } from './protocol/limits.js';
@@ -36,6 +37,22 @@ export interface SecurityOptions {
   publicKey?: unknown;
 }
 
+/**
+ * Something that takes a model's live updates: a {@link ReplicationStream}, or a transport's
+ * session driver that is not a Node stream (the WebSocket client in a browser). Register it with
+ * {@link Scuttlebutt.attach}.
+ */
+export interface UpdateSink {
+  /**
+   * A live update, local or accepted from another peer; never one this sink delivered itself.
+   * `from` is where it came from (the sink or clone that delivered it; undefined for a local
+   * update), so that a relay can treat updates from other relays differently.
+   */
+  offerUpdate(update: Update, from?: UpdateSink | Scuttlebutt<unknown>): void;
+  /** Called once when the model is disposed: flush what is queued and end. */
+  endReplication?(): void;
+}
+
 /** Options of every model. A string is taken as the id, as in the original. */
 export interface ScuttlebuttOptions extends SecurityOptions {
   /** This node's id; by default a random one (or `createId()` when signing). */
@@ -46,6 +63,24 @@ export interface ScuttlebuttOptions extends SecurityOptions {
   now?: () => number;
   /** Default limits for every stream of this model. */
   limits?: Partial<SessionLimits>;
+  /**
+   * Peer authentication and per-peer rights for every stream of this model (a stream's own
+   * `auth` option overrides it; `auth: false` turns it off). Build it with
+   * `createAuth` from `scuttlebutt-ts/security`.
+   */
+  auth?: AuthHandler;
+}
+
+/** Counters of refused updates (issue 5): every refusal is counted, and reported by an event. */
+export interface SecurityStats {
+  /** Updates whose signature verified. */
+  verified: number;
+  /** Updates refused by the verifier (`unverified_data`). */
+  unverified: number;
+  /** Updates refused by a stream's access policy (`unauthorized_data`). */
+  unauthorized: number;
+  /** Verifier errors (an unreachable key store) that were retried. */
+  verifyRetries: number;
 }
 
 /** Why a change is refused: a message (code `ERR_SB_INVALID_UPDATE`), or a code and a message. */
@@ -84,7 +119,11 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   readonly #now: () => number;
   readonly #sign: ((update: Update) => unknown) | undefined;
   readonly #verify: VerifyFunction | undefined;
+  readonly #auth: AuthHandler | undefined;
+  /** Refused and verified updates, counted (see {@link SecurityStats}). */
+  readonly securityStats: SecurityStats = { verified: 0, unverified: 0, unauthorized: 0, verifyRetries: 0 };
   readonly #streams = new Set<ReplicationStream>();
+  readonly #sinks = new Set<UpdateSink>();
   readonly #clones = new Set<Scuttlebutt<C>>();
   /** Per source: updates waiting for an asynchronous verification of an earlier one. */
   readonly #verifying = new Map<string, Update[]>();
@@ -101,6 +140,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     if (opts.verify !== undefined) assertFunction('verify', opts.verify);
     this.#sign = opts.sign;
     this.#verify = opts.verify;
+    this.#auth = opts.auth;
     this.#now = opts.now ? (assertFunction('now', opts.now) as () => number) : Date.now;
     this.#clock = new HybridClock(assertDuration('maxClockSkewMs', opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS));
     this.limits = Object.freeze({ ...opts.limits });
@@ -172,7 +212,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
    * for old data or a refused update, `true` once accepted (or queued for verification), and an
    * error for a malformed change, which the calling stream turns into its own error.
    */
-  receiveUpdate(update: Update, from?: ReplicationStream | Scuttlebutt<C>): boolean | ScuttlebuttError {
+  receiveUpdate(update: Update, from?: UpdateSink | Scuttlebutt<C>): boolean | ScuttlebuttError {
     if (this.#disposed) return false;
     const problem = this.validateChange(update[0]);
     if (problem !== null) {
@@ -183,7 +223,9 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     const source = update[2];
     const ts = update[1];
     const pending = this.#verifying.get(source);
-    const latest = pending !== undefined && pending.length > 0 ? (pending[pending.length - 1] as Update)[1] : this.sources[source];
+    // Compared with what is committed only: an update still being verified may be a forgery, and
+    // must not make a real update that arrives meanwhile look old (it is re-checked when its turn comes).
+    const latest = this.sources[source];
     if (latest !== undefined && latest >= ts) {
       this.#signal('old_data', update);
       return false;
@@ -196,7 +238,9 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       );
       return false;
     }
-    if (this.#verify === undefined || source === this.id) {
+    // Only a clone (same process, same id) is trusted to speak in our name unverified. The
+    // original skipped verification for every update with our id, so any peer could write as us.
+    if (this.#verify === undefined || (source === this.id && from instanceof Scuttlebutt)) {
       this.#commit(update, from);
       return true;
     }
@@ -210,7 +254,30 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     return true;
   }
 
-  #verifyNext(source: string, queue: Update[], from: ReplicationStream | Scuttlebutt<C> | undefined, attempt: number): void {
+  /**
+   * Takes an update read back from this node's own durable storage (`scuttlebutt-ts/persist`).
+   * The change is validated and old data is dropped as in {@link receiveUpdate}, but the update
+   * is neither verified again nor refused for clock skew: it passed both when it was first
+   * accepted, and the wall clock may have stepped back since (refusing it would lose it at the
+   * next compaction). Synchronous: `_update` is emitted before this returns.
+   * @param update - a validated `[change, ts, source, ...]` from storage
+   * @returns `true` once committed (even if it lost a last-write-wins race), `false` for old
+   *   data or a disposed model, an error for a change this model refuses
+   */
+  restoreUpdate(update: Update): boolean | ScuttlebuttError {
+    if (this.#disposed) return false;
+    const problem = this.validateChange(update[0]);
+    if (problem !== null) return createError(problemCode(problem), problemMessage(problem), { input: update });
+    const latest = this.sources[update[2]];
+    if (latest !== undefined && latest >= update[1]) {
+      this.#signal('old_data', update);
+      return false;
+    }
+    this.#commit(update);
+    return true;
+  }
+
+  #verifyNext(source: string, queue: Update[], from: UpdateSink | Scuttlebutt<C> | undefined, attempt: number): void {
     const update = queue[0] as Update;
     let sync = true;
     let settled = false;
@@ -219,12 +286,16 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       settled = true;
       if (err && attempt < VERIFY_RETRIES && !this.#disposed) {
         // The key store is unreachable: retry, as the original's README asks, but within a bound.
+        this.securityStats.verifyRetries++;
         setTimeout(() => this.#verifyNext(source, queue, from, attempt + 1), VERIFY_RETRY_BASE_MS * 2 ** attempt).unref?.();
         return;
       }
       if (!err && ok === true) {
+        this.securityStats.verified++;
         if ((this.sources[source] ?? 0) < update[1]) this.#commit(update, from);
+        else this.#signal('old_data', update);
       } else {
+        this.securityStats.unverified++;
         this.#signal('unverified_data', update);
       }
       queue.shift();
@@ -240,12 +311,13 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     sync = false;
   }
 
-  #commit(update: Update, from?: ReplicationStream | Scuttlebutt<C>): void {
+  #commit(update: Update, from?: UpdateSink | Scuttlebutt<C>): void {
     this.sources[update[2]] = update[1];
     this.#clock.observe(update[1]);
     if (!this.applyUpdate(update as Update<C>)) return;
     this.#signal('_update', update);
     for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
+    for (const sink of this.#sinks) if (sink !== from) sink.offerUpdate(update, from as UpdateSink | Scuttlebutt<unknown> | undefined);
     for (const clone of this.#clones) if (clone !== from) clone.receiveUpdate(update, this);
   }
 
@@ -296,7 +368,8 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
    */
   createStream(options: StreamOptions = {}): ReplicationStream {
     if (this.#disposed) throw new LocalProtocolError('ERR_SB_DISPOSED', 'the model was disposed');
-    const stream = new ReplicationStream(this as unknown as Scuttlebutt, { limits: this.limits, ...options });
+    const defaults: StreamOptions = this.#auth === undefined ? { limits: this.limits } : { limits: this.limits, auth: this.#auth };
+    const stream = new ReplicationStream(this as unknown as Scuttlebutt, { ...defaults, ...options });
     this.#streams.add(stream);
     stream.once('close', () => {
       this.#streams.delete(stream);
@@ -314,6 +387,27 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   /** A stream that only receives: `createStream({ ...options, readable: false })`. Pipe a file into it. */
   createWriteStream(options: StreamOptions = {}): ReplicationStream {
     return this.createStream({ ...options, writable: true, readable: false });
+  }
+
+  /**
+   * Registers a sink for live updates: every update this model commits from now on, except the
+   * ones the sink itself delivered (`receiveUpdate(update, sink)`), goes to `sink.offerUpdate`.
+   * Transports that are not Node streams use it; `createStream` does the same for its streams.
+   * @param sink - the receiver of live updates
+   * @returns a function that detaches the sink (idempotent)
+   * @throws LocalProtocolError ERR_SB_DISPOSED
+   * @example
+   * ```ts
+   * const detach = model.attach({ offerUpdate: (u) => session.sendUpdate(u) })
+   * socket.onclose = detach
+   * ```
+   */
+  attach(sink: UpdateSink): () => void {
+    if (this.#disposed) throw new LocalProtocolError('ERR_SB_DISPOSED', 'the model was disposed');
+    this.#sinks.add(sink);
+    return () => {
+      this.#sinks.delete(sink);
+    };
   }
 
   /** Number of open streams. */
@@ -354,6 +448,31 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     this.#disposed = true;
     this.#signal('dispose');
     for (const stream of [...this.#streams]) stream.endReplication();
+    for (const sink of [...this.#sinks]) sink.endReplication?.();
+  }
+
+  /**
+   * The model's default peer authentication (its `auth` option). Transports that drive a
+   * `Session` themselves pass it as the session's `auth`, with `sourcesVerified: model.verifies`,
+   * and report `refused` events with {@link reportUnauthorized}.
+   */
+  get authHandler(): AuthHandler | undefined {
+    return this.#auth;
+  }
+
+  /** Whether this model verifies the signatures of remote updates (it was given `verify`). */
+  get verifies(): boolean {
+    return this.#verify !== undefined;
+  }
+
+  /**
+   * Reports an update that a stream's access policy refused (used by the stream adapter): it is
+   * counted in {@link securityStats} and emitted as `unauthorized_data` (update, error); it was
+   * neither applied nor relayed, and the clock did not move.
+   */
+  reportUnauthorized(update: Update, error: ScuttlebuttError): void {
+    this.securityStats.unauthorized++;
+    this.#signal('unauthorized_data', update, error);
   }
 
   /** Reports an error that belongs to no stream (used by the stream adapter). */

@@ -8,6 +8,7 @@
  * {@link RemoteProtocolError}.
  */
 import { RemoteProtocolError } from '../errors.js';
+import { type AuthProof, isAuthMessage, validateAuthProof } from './auth.js';
 import { type Header, type Update, validateHeader, validateUpdate } from './update.js';
 
 /** The kinds of message on the wire. The wire tells them apart by JSON shape; we name them. */
@@ -18,6 +19,8 @@ export const MessageType = {
   UPDATE: 'update',
   /** `"SYNC"`: the end of history. */
   SYNC: 'sync',
+  /** `{auth: {v, id, sig, key?}}` (no `clock`): a peer-authentication proof, sent only to peers that offered auth. */
+  AUTH_PROOF: 'authProof',
   /** Anything else (numbers, `null`, other strings): ignored, as the original does. */
   IGNORED: 'ignored',
 } as const;
@@ -27,6 +30,7 @@ export type Message =
   | { readonly type: typeof MessageType.HEADER; readonly header: Header }
   | { readonly type: typeof MessageType.UPDATE; readonly update: Update }
   | { readonly type: typeof MessageType.SYNC }
+  | { readonly type: typeof MessageType.AUTH_PROOF; readonly proof: AuthProof }
   | { readonly type: typeof MessageType.IGNORED; readonly value: unknown };
 
 /** The literal that ends history. */
@@ -45,6 +49,8 @@ export function readMessage(value: unknown, maxSources: number): Message {
   if (Array.isArray(value)) return { type: MessageType.UPDATE, update: validateUpdate(value) };
   if (value === SYNC) return SYNC_MESSAGE;
   if (typeof value === 'object' && value !== null) {
+    const object = value as Record<string, unknown>;
+    if (isAuthMessage(object)) return { type: MessageType.AUTH_PROOF, proof: validateAuthProof(object) };
     return { type: MessageType.HEADER, header: validateHeader(value as Record<string, unknown>, maxSources) };
   }
   return IGNORED_MESSAGE;
@@ -77,6 +83,8 @@ export class LineDecoder {
   readonly maxMessageBytes: number;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
+  /** An incomplete line that arrived as text (never at the same time as `#pending`). */
+  #pendingText = '';
   #failure: RemoteProtocolError | null = null;
   readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
@@ -86,7 +94,7 @@ export class LineDecoder {
 
   /** Bytes of an incomplete line waiting for its end. */
   get pendingBytes(): number {
-    return this.#pendingBytes;
+    return this.#pendingBytes + this.#pendingText.length;
   }
 
   /**
@@ -104,7 +112,17 @@ export class LineDecoder {
    */
   push(chunk: Uint8Array | string): unknown[] {
     if (this.#failure) throw this.#failure;
-    const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
+    if (typeof chunk === 'string') {
+      // Text needs no UTF-8 decoding (in-process pipes carry strings); bytes waiting from an
+      // earlier chunk are the rare mixed case, handled by the byte path.
+      if (this.#pendingBytes === 0) return this.#pushText(chunk);
+      chunk = textEncoder.encode(chunk);
+    } else if (this.#pendingText.length > 0) {
+      const text = this.#pendingText;
+      this.#pendingText = '';
+      this.#keep(textEncoder.encode(text));
+    }
+    const bytes = chunk;
     const last = bytes.lastIndexOf(NEWLINE);
     if (last === -1) {
       this.#keep(bytes);
@@ -129,6 +147,11 @@ export class LineDecoder {
    */
   end(): unknown[] {
     if (this.#failure) throw this.#failure;
+    if (this.#pendingText.length > 0) {
+      const text = this.#pendingText;
+      this.#pendingText = '';
+      return this.#parseText(text, true);
+    }
     if (this.#pendingBytes === 0) return [];
     const complete = concat(this.#pending, this.#pendingBytes, new Uint8Array(0));
     this.#pending = [];
@@ -144,14 +167,44 @@ export class LineDecoder {
     this.#pendingBytes += bytes.length;
   }
 
+  #pushText(chunk: string): unknown[] {
+    const last = chunk.lastIndexOf('\n');
+    if (last === -1) {
+      this.#keepText(chunk);
+      return [];
+    }
+    const complete = this.#pendingText.length > 0 ? this.#pendingText + chunk.slice(0, last) : chunk.slice(0, last);
+    this.#pendingText = '';
+    if (last + 1 < chunk.length) this.#keepText(chunk.slice(last + 1));
+    return this.#parseText(complete, true);
+  }
+
+  #keepText(text: string): void {
+    const pending = this.#pendingText.length > 0 ? this.#pendingText + text : text;
+    if (isOverLimit(pending, this.maxMessageBytes)) {
+      throw new RemoteProtocolError('ERR_SB_MESSAGE_TOO_LARGE', `a line is longer than maxMessageBytes (${this.maxMessageBytes})`);
+    }
+    this.#pendingText = pending;
+  }
+
   #parseLines(complete: Uint8Array): unknown[] {
     const max = this.maxMessageBytes;
     if (complete.length > max) checkLineLengths(complete, max);
-    const text = this.#decoder.decode(complete);
+    return this.#parseText(this.#decoder.decode(complete), false);
+  }
+
+  #parseText(text: string, checkLengths: boolean): unknown[] {
     const lines = text.split('\n');
     const values: unknown[] = [];
     for (const line of lines) {
       if (line.length === 0 || line === '\r') continue;
+      if (checkLengths && isOverLimit(line, this.maxMessageBytes)) {
+        this.#failure = new RemoteProtocolError(
+          'ERR_SB_MESSAGE_TOO_LARGE',
+          `a line is longer than maxMessageBytes (${this.maxMessageBytes})`,
+        );
+        break;
+      }
       let value: unknown;
       try {
         value = JSON.parse(line);
@@ -164,6 +217,23 @@ export class LineDecoder {
     }
     return values;
   }
+}
+
+/** Whether `text` is longer than `max` bytes in UTF-8; exact, and cheap unless it is close. */
+function isOverLimit(text: string, max: number): boolean {
+  if (text.length > max) return true; // a UTF-16 unit is at least one UTF-8 byte
+  if (text.length * 3 <= max) return false; // and at most three
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair is one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes > max;
 }
 
 function checkLineLengths(bytes: Uint8Array, max: number): void {

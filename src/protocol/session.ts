@@ -18,11 +18,20 @@
  * once the queue drains it catches up from `history(peerClock)`, which holds exactly what the
  * peer still lacks.
  *
+ * Peer authentication (`options.auth`, issue 5) is a second, independent machine with its own
+ * table, {@link AUTH_TRANSITIONS}: our header carries an offer (a fresh challenge); a peer whose
+ * header carries one gets our proof right after our header and before any history; the peer's
+ * proof moves it to `AUTHENTICATED` or fails the session. Every incoming update is then put to
+ * `auth.authorize` with the authenticated peer id: a refused update becomes a `refused` event
+ * instead of an `update` event, so no adapter can apply it by mistake. `protocol/auth.ts` has
+ * the wire shapes.
+ *
  * The adapter's loop: feed input with `receive()`, then drain `nextEvent()` until `NEED_DATA`;
  * call `pollTransmit()` while the transport accepts data, and again after each `nextEvent()`
  * drain and each `sendUpdate()`, since both can queue output.
  */
 import { createError, LocalProtocolError, type RemoteProtocolError, type ScuttlebuttError } from '../errors.js';
+import { AUTH_VERSION, type AuthHandler, type AuthProof, readAuthOffer } from './auth.js';
 import { encodeLine, LineDecoder, MessageType, readMessage, SYNC } from './codec.js';
 import { DEFAULT_MAX_BUFFERED_MESSAGES, DEFAULT_SESSION_LIMITS, type SessionLimits } from './limits.js';
 import { type Clock, copyClock, createClock, type Header, type Update } from './update.js';
@@ -38,6 +47,10 @@ export type SessionEvent =
   | { readonly type: 'syncReceived' }
   | { readonly type: 'synced' }
   | { readonly type: 'outputEnded' }
+  /** The peer proved it holds the private key of `id` (auth extension). */
+  | { readonly type: 'authenticated'; readonly id: string }
+  /** The access policy refused an update (`ERR_SB_WRITE_DENIED`); it must not be applied or relayed. */
+  | { readonly type: 'refused'; readonly update: Update; readonly error: RemoteProtocolError }
   | { readonly type: 'error'; readonly error: RemoteProtocolError };
 
 /** Outbound states; every transition is in {@link OUTBOUND_TRANSITIONS}. */
@@ -68,6 +81,30 @@ export const OUTBOUND_TRANSITIONS: Readonly<Record<OutboundState, Partial<Record
   ERROR: {},
 };
 
+/**
+ * States of peer authentication (the auth extension): `OFF` without `options.auth`; `OFFERED`
+ * once our offer is in our header; then `AWAIT_PROOF` (the peer offered too, its proof must
+ * come), `ANONYMOUS` (the peer did not offer: an old or unauthenticated peer), `AUTHENTICATED`
+ * or `FAILED`.
+ */
+export type AuthState = 'OFF' | 'OFFERED' | 'AWAIT_PROOF' | 'ANONYMOUS' | 'AUTHENTICATED' | 'FAILED';
+
+/** What moves peer authentication. */
+export type AuthTrigger = 'enable' | 'peerOffered' | 'peerAnonymous' | 'proofValid' | 'proofInvalid' | 'fail';
+
+/**
+ * Every transition of peer authentication. A proof in any state but `AWAIT_PROOF` is a protocol
+ * error (`ERR_SB_AUTH_FAILED`), and so is a proof that does not verify.
+ */
+export const AUTH_TRANSITIONS: Readonly<Record<AuthState, Partial<Record<AuthTrigger, AuthState>>>> = {
+  OFF: { enable: 'OFFERED' },
+  OFFERED: { peerOffered: 'AWAIT_PROOF', peerAnonymous: 'ANONYMOUS', fail: 'FAILED' },
+  AWAIT_PROOF: { proofValid: 'AUTHENTICATED', proofInvalid: 'FAILED', fail: 'FAILED' },
+  ANONYMOUS: { fail: 'FAILED' },
+  AUTHENTICATED: { fail: 'FAILED' },
+  FAILED: {},
+};
+
 /** How one side of a stream behaves; the original's stream options. */
 export interface SessionOptions {
   /** Our id, sent in the header. */
@@ -94,6 +131,10 @@ export interface SessionOptions {
   readonly limits?: Partial<SessionLimits>;
   /** Encodes an update as a line; lets the model encode a live update once for every stream. */
   readonly encodeUpdate?: (update: Update) => string;
+  /** Peer authentication and per-peer rights (the auth extension, `protocol/auth.ts`). */
+  readonly auth?: AuthHandler;
+  /** Whether the model verifies signatures, so an update's source is proven (passed to `auth.authorize`). */
+  readonly sourcesVerified?: boolean;
 }
 
 /** Counters a session keeps, for logs and metrics. */
@@ -104,6 +145,8 @@ export interface SessionStats {
   /** Output handed out by `pollTransmit`, in UTF-16 code units (json) or messages (raw). */
   unitsOut: number;
   catchUps: number;
+  /** Updates the access policy refused (auth extension). */
+  updatesRefused: number;
 }
 
 type Queued = string | unknown;
@@ -130,7 +173,7 @@ export class Session {
   readonly meta: unknown;
   readonly wrapper: 'json' | 'raw';
   readonly limits: SessionLimits;
-  readonly stats: SessionStats = { updatesIn: 0, updatesOut: 0, bytesIn: 0, unitsOut: 0, catchUps: 0 };
+  readonly stats: SessionStats = { updatesIn: 0, updatesOut: 0, bytesIn: 0, unitsOut: 0, catchUps: 0, updatesRefused: 0 };
 
   #state: OutboundState = 'IDLE';
   #remote: Header | null = null;
@@ -154,6 +197,12 @@ export class Session {
   #errored: ScuttlebuttError | null = null;
   #events: SessionEvent[] = [];
   #eventHead = 0;
+  readonly #auth: AuthHandler | undefined;
+  readonly #sourcesVerified: boolean;
+  #authState: AuthState = 'OFF';
+  #challenge = '';
+  #peerId: string | null = null;
+  #proofPending: AuthProof | null = null;
 
   constructor(options: SessionOptions) {
     this.id = options.id;
@@ -171,6 +220,29 @@ export class Session {
     this.#decoder = new LineDecoder(this.limits.maxMessageBytes);
     this.#syncSent = !this.readable;
     this.#syncReceived = !this.writable;
+    this.#auth = options.auth;
+    this.#sourcesVerified = options.sourcesVerified ?? false;
+    if (this.#auth !== undefined) {
+      this.#challenge = this.#auth.createChallenge();
+      this.#moveAuth('enable');
+    }
+  }
+
+  /** The state of peer authentication; see {@link AUTH_TRANSITIONS}. */
+  get authState(): AuthState {
+    return this.#authState;
+  }
+
+  /** The peer's id once it proved it (auth extension); `null` while it is anonymous. */
+  get peerId(): string | null {
+    return this.#peerId;
+  }
+
+  #moveAuth(trigger: AuthTrigger): boolean {
+    const next = AUTH_TRANSITIONS[this.#authState][trigger];
+    if (next === undefined) return false;
+    this.#authState = next;
+    return true;
   }
 
   /** The outbound state. */
@@ -310,6 +382,12 @@ export class Session {
         // Recorded before the model sees it, so the model's broadcast skips this peer (no echo).
         if (seen === undefined || seen < update[1]) this.#peerClock[update[2]] = update[1];
         this.stats.updatesIn++;
+        const denied = this.#auth === undefined ? null : this.#authorize(update);
+        if (denied !== null) {
+          this.stats.updatesRefused++;
+          this.#events.push({ type: 'refused', update, error: denied });
+          return;
+        }
         this.#events.push({ type: 'update', update });
         return;
       }
@@ -323,7 +401,16 @@ export class Session {
           if (seen === undefined || seen < ts) this.#peerClock[source] = ts;
         }
         this.#events.push({ type: 'header', header });
-        if (this.#move('remoteHeader')) this.#replayPending = true;
+        const moved = this.#move('remoteHeader');
+        if (this.#auth !== undefined) {
+          this.#onPeerOffer(header.id, header.auth, moved);
+          if (this.#errored) return;
+        }
+        if (moved) this.#replayPending = true;
+        return;
+      }
+      case MessageType.AUTH_PROOF: {
+        this.#onProof(message.proof);
         return;
       }
       case MessageType.SYNC: {
@@ -336,6 +423,67 @@ export class Session {
       default:
         return;
     }
+  }
+
+  /** The peer's header arrived: note its offer, and queue our proof before any history. */
+  #onPeerOffer(peerHeaderId: string, authField: unknown, sendsHistory: boolean): void {
+    const auth = this.#auth as AuthHandler;
+    const offer = readAuthOffer(authField);
+    if (offer === null) {
+      this.#moveAuth('peerAnonymous');
+      if (auth.required === true) {
+        this.#fail(createError('ERR_SB_AUTH_REQUIRED', `peer "${peerHeaderId}" did not offer authentication`));
+      }
+      return;
+    }
+    this.#moveAuth('peerOffered');
+    // Only a side that sends history proves itself: a silent side sends no update to authorise,
+    // and a read-only dump already sent its history. A proof goes only to a peer that offered.
+    if (!sendsHistory) return;
+    try {
+      this.#proofPending = auth.prove({ challenge: offer.challenge, id: this.id, peer: peerHeaderId });
+    } catch {
+      this.#proofPending = null; // we cannot prove: the peer keeps us anonymous (read-only)
+    }
+  }
+
+  #onProof(proof: AuthProof): void {
+    const auth = this.#auth;
+    if (auth === undefined || this.#authState !== 'AWAIT_PROOF') {
+      this.#fail(createError('ERR_SB_AUTH_FAILED', `unexpected auth proof (authentication is ${this.#authState})`));
+      return;
+    }
+    const claimed = (this.#remote as Header).id;
+    if (proof.id !== claimed) {
+      this.#moveAuth('proofInvalid');
+      this.#fail(createError('ERR_SB_AUTH_FAILED', `auth proof is for "${proof.id}" but the header claimed "${claimed}"`));
+      return;
+    }
+    let ok = false;
+    try {
+      ok = auth.verify(proof, { challenge: this.#challenge, id: proof.id, peer: this.id }) === true;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      this.#moveAuth('proofInvalid');
+      this.#fail(createError('ERR_SB_AUTH_FAILED', `auth proof of "${proof.id}" does not verify`));
+      return;
+    }
+    this.#moveAuth('proofValid');
+    this.#peerId = proof.id;
+    this.#events.push({ type: 'authenticated', id: proof.id });
+  }
+
+  #authorize(update: Update): RemoteProtocolError | null {
+    let reason: string | null;
+    try {
+      reason = (this.#auth as AuthHandler).authorize(update, this.#peerId, this.#sourcesVerified);
+    } catch (error) {
+      reason = `the access policy failed: ${String(error)}`;
+    }
+    if (reason === null) return null;
+    return createError('ERR_SB_WRITE_DENIED', reason, { input: update }) as RemoteProtocolError;
   }
 
   #maybeSynced(): void {
@@ -352,6 +500,7 @@ export class Session {
         : (createError('ERR_SB_INVALID_UPDATE', String(error), { cause: error }) as RemoteProtocolError);
     this.#errored = err;
     this.#move('fail');
+    this.#moveAuth('fail');
     this.#queue = [];
     this.#queueHead = 0;
     this.#queuedUnits = 0;
@@ -427,13 +576,22 @@ export class Session {
   /** Our header, with a copy of our clock taken now (raw peers must not share our object, bug R1). */
   #header(): Header {
     const clock = copyClock(this.#localClock());
-    return this.meta ? { id: this.id, clock, meta: this.meta } : { id: this.id, clock };
+    const header: { id: string; clock: Clock; meta?: unknown; auth?: unknown } = this.meta
+      ? { id: this.id, clock, meta: this.meta }
+      : { id: this.id, clock };
+    if (this.#auth !== undefined) header.auth = { v: AUTH_VERSION, challenge: this.#challenge, scheme: this.#auth.scheme };
+    return header;
   }
 
   #fill(limit: number): void {
     if (this.#headerPending) {
       this.#headerPending = false;
       this.#enqueueMessage(this.#header());
+    }
+    if (this.#proofPending !== null) {
+      // After our header, before any history: every update we send follows our proof.
+      this.#enqueueMessage({ auth: this.#proofPending });
+      this.#proofPending = null;
     }
     if (this.#replayPending) {
       this.#replayPending = false;

@@ -20,6 +20,8 @@ export interface Header {
   readonly id: string;
   readonly clock: Clock;
   readonly meta?: unknown;
+  /** The peer-authentication offer (`protocol/auth.ts`); ignored by peers without the extension. */
+  readonly auth?: unknown;
 }
 
 /**
@@ -91,7 +93,7 @@ export function validateUpdate(value: unknown[]): Update {
  * @throws RemoteProtocolError ERR_SB_INVALID_HEADER, ERR_SB_TOO_MANY_SOURCES, ERR_SB_FORBIDDEN_KEY
  */
 export function validateHeader(value: Record<string, unknown>, maxSources: number): Header {
-  const { id, clock, meta } = value;
+  const { id, clock, meta, auth } = value;
   if (typeof id !== 'string') {
     throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', 'header "id" expected string', { input: value });
   }
@@ -115,5 +117,8 @@ export function validateHeader(value: Record<string, unknown>, maxSources: numbe
     }
     copy[source] = ts;
   }
-  return meta === undefined ? { id, clock: copy } : { id, clock: copy, meta };
+  const header: { id: string; clock: Clock; meta?: unknown; auth?: unknown } =
+    meta === undefined ? { id, clock: copy } : { id, clock: copy, meta };
+  if (auth !== undefined) header.auth = auth;
+  return header;
 }

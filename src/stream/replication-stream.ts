@@ -13,6 +13,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { ScuttlebuttError } from '../errors.js';
+import type { AuthHandler } from '../protocol/auth.js';
 import type { SessionLimits } from '../protocol/limits.js';
 import { NEED_DATA, Session } from '../protocol/session.js';
 import type { Header, Update } from '../protocol/update.js';
@@ -38,6 +39,11 @@ export interface StreamOptions {
   wrapper?: 'json' | 'raw';
   /** Overrides of the model's limits for this stream. */
   limits?: Partial<SessionLimits>;
+  /**
+   * Peer authentication and per-peer rights (`createAuth` from `scuttlebutt-ts/security`); by
+   * default the model's `auth` option; `false` turns it off for this stream.
+   */
+  auth?: AuthHandler | false;
 }
 
 const noop = (): void => {};
@@ -46,6 +52,8 @@ const noop = (): void => {};
  * A duplex stream replicating one model with one peer. Events: `header` (the peer's
  * `{id, clock, meta}`), `syncSent`, `syncReceived` (and `syncRecieved`, the original's spelling),
  * `sync` and `synced` (once, when both sides sent `"SYNC"`), plus the usual stream events.
+ * With `auth`: `authenticated` (the peer's proven id) and `unauthorized_data` (update, error)
+ * for each update the access policy refused (also emitted by the model, and counted).
  */
 export class ReplicationStream extends Duplex {
   /** The protocol state machine (read-only use: stats, peer clock, state). */
@@ -63,7 +71,12 @@ export class ReplicationStream extends Duplex {
     if (options.wrapper !== undefined && options.wrapper !== 'json' && !raw) {
       throw new TypeError(`"wrapper" expected 'json' or 'raw', got ${String(options.wrapper)}`);
     }
-    super({ objectMode: raw, allowHalfOpen: true, autoDestroy: true });
+    // json: output is bytes (a reader's read(n) can never split a character), while written
+    // strings (the original's json wrapper emits strings) are decoded as text, without a detour
+    // through a Buffer.
+    super(
+      raw ? { objectMode: true, allowHalfOpen: true, autoDestroy: true } : { decodeStrings: false, allowHalfOpen: true, autoDestroy: true },
+    );
     this.#model = model;
     this.name = options.name;
     this.session = new Session({
@@ -79,6 +92,7 @@ export class ReplicationStream extends Duplex {
       ...(options.meta === undefined ? {} : { meta: options.meta }),
       wrapper: raw ? 'raw' : 'json',
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.auth === undefined || options.auth === false ? {} : { auth: options.auth, sourcesVerified: model.verifies }),
     });
     // Never let a peer's garbage crash a process that forgot an 'error' listener.
     this.on('error', noop);
@@ -96,6 +110,11 @@ export class ReplicationStream extends Duplex {
   start(): void {
     this.session.start();
     this.#scheduleFlush();
+  }
+
+  /** The peer's id once it proved it holds that id's private key (auth); `null` while anonymous. */
+  get peerId(): string | null {
+    return this.session.peerId;
   }
 
   /** The peer's header, once received. */
@@ -123,7 +142,7 @@ export class ReplicationStream extends Duplex {
       return;
     }
     if (this.session.wrapper === 'raw') this.session.receiveMessage(chunk);
-    else this.session.receive(chunk as Uint8Array);
+    else this.session.receive(chunk as Uint8Array | string);
     this.#drainEvents();
     if (this.session.wantsToTransmit) this.#scheduleFlush();
     callback();
@@ -202,6 +221,14 @@ export class ReplicationStream extends Duplex {
           break;
         case 'outputEnded':
           this.#outputEnded = true;
+          break;
+        case 'authenticated':
+          this.emit('authenticated', event.id);
+          break;
+        case 'refused':
+          // Never applied nor relayed: it does not reach the model's pipeline at all.
+          this.#model.reportUnauthorized(event.update, event.error);
+          this.emit('unauthorized_data', event.update, event.error);
           break;
         case 'error':
           this.#fail(event.error, true);
