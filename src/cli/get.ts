@@ -1,0 +1,50 @@
+/**
+ * @module cli/get
+ * `scuttlebutt get KEY`: prints the value of KEY on a running hub as JSON; exit 1 when absent.
+ */
+import { CLIENT_OPTIONS_HELP, type CliIo, type Command, DEFAULT_HUB, EXIT, flag, hubUrl, parse, str, UsageError } from './_args.js';
+import { describeFailure, openHubClient } from './hub-client.js';
+
+const OPTIONS = { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** The `get` command. */
+export const getCommand: Command = {
+  name: 'get',
+  summary: 'print the value of a key as JSON',
+  help: `Usage: scuttlebutt get KEY [options]
+
+Prints the value of KEY on a running hub as JSON on stdout. Exits 1, with a message on stderr,
+when the key is absent (never set, or deleted).
+
+Options:
+${CLIENT_OPTIONS_HELP}
+
+Example:
+  scuttlebutt get greeting            # "hello"
+`,
+  async run(argv: readonly string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parse(argv, OPTIONS);
+    if (flag(values, 'help')) {
+      io.stdout.write(this.help);
+      return EXIT.OK;
+    }
+    if (positionals.length !== 1) throw new UsageError(`get expects one KEY, got ${positionals.length} arguments`);
+    const key = positionals[0] as string;
+    const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
+    let client: Awaited<ReturnType<typeof openHubClient>>;
+    try {
+      client = await openHubClient(values, io, { reconnect: false });
+    } catch (error) {
+      io.stderr.write(`${describeFailure(error, url)}\n`);
+      return EXIT.FAILURE;
+    }
+    const value = client.model.get(key);
+    await client.peer.close();
+    if (value === undefined || value === null) {
+      io.stderr.write(`scuttlebutt: key not found: ${JSON.stringify(key)}\n`);
+      return EXIT.FAILURE;
+    }
+    io.stdout.write(`${JSON.stringify(value)}\n`);
+    return EXIT.OK;
+  },
+};
