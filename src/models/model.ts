@@ -7,14 +7,21 @@
  * different values forever (bug M1). Here the higher (ts, source) pair wins everywhere.
  * Memory: one compact entry per key (not the parsed update arrays), indexed by source so that
  * `history(clock)` costs what the peer lacks. Tombstones are kept (their collection is issue #8).
+ * Typed values: `new Model({ schema })` takes a Standard Schema v1 validator for the values
+ * (deletions, `null`, are always allowed); see `_schema.ts`.
  */
+import { createError, LocalProtocolError } from '../errors.js';
 import { HistoryIndex } from '../protocol/history.js';
 import type { Clock, Update } from '../protocol/update.js';
 import { isForbiddenName } from '../protocol/update.js';
 import { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
+import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
 
 /** A Model change: `[key, value]`. */
 export type ModelChange = [key: string, value: unknown];
+
+/** Options of {@link Model}: the model options plus a `schema` for the values. */
+export interface ModelOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V> {}
 
 class Entry {
   constructor(
@@ -53,14 +60,52 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   readonly #store = new Map<string, Entry>();
   readonly #index = new HistoryIndex<Entry>();
   /** Whether anyone ever listened to a `change:KEY` event; saves building the name per update. */
-  #keyListeners = false;
+  /**
+   * Listener counts of the events emitted per applied update, kept by `newListener` and
+   * `removeListener`, so that an update nobody listens to costs no event dispatch and no
+   * `change:KEY` name is built for a key nobody watches (the hot path of sync and live updates).
+   */
+  readonly #listening = new Map<string, number>();
+  readonly #schema: StandardSchemaV1<unknown, V> | undefined;
+  /** True while `set` applies a value it has already checked against the schema. */
+  #checked = false;
 
-  /** @param options - an id, or `{ id, sign, verify, createId, maxClockSkewMs, now, limits }` */
-  constructor(options?: string | ScuttlebuttOptions) {
+  /**
+   * @param options - an id, or `{ id, sign, verify, createId, maxClockSkewMs, now, limits, schema }`
+   * @throws TypeError for a `schema` that is not a Standard Schema v1 validator
+   */
+  constructor(options?: string | ModelOptions<V>) {
     super(options);
-    this.on('newListener', (name: string | symbol) => {
-      if (typeof name === 'string' && name.startsWith('change:')) this.#keyListeners = true;
-    });
+    this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
+    this.#trackListeners();
+  }
+
+  #trackListeners(): void {
+    const count = (name: string | symbol, delta: number): void => {
+      if (typeof name !== 'string' || !(name === 'update' || name === 'change' || name.startsWith('change:'))) return;
+      const n = (this.#listening.get(name) ?? 0) + delta;
+      if (n > 0) this.#listening.set(name, n);
+      else this.#listening.delete(name);
+    };
+    this.on('removeListener', (name: string | symbol) => count(name, -1));
+    this.on('newListener', (name: string | symbol) => count(name, 1));
+  }
+
+  /** Also recounts listeners, since the bookkeeping listeners may have been removed too. */
+  override removeAllListeners(name?: string | symbol): this {
+    super.removeAllListeners(name);
+    if (name === undefined || name === 'newListener' || name === 'removeListener') {
+      super.removeAllListeners('newListener');
+      super.removeAllListeners('removeListener');
+      this.#listening.clear();
+      for (const event of this.eventNames()) {
+        if (typeof event === 'string' && (event === 'update' || event === 'change' || event.startsWith('change:'))) {
+          this.#listening.set(event, this.listenerCount(event));
+        }
+      }
+      this.#trackListeners();
+    }
+    return this;
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -73,12 +118,22 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
 
   /**
    * Sets a key; `null` (or `undefined`) deletes it. Replicates to every stream.
-   * @throws TypeError for a non-string key, RangeError for `"__proto__"`
+   * @throws TypeError for a non-string key, RangeError for `"__proto__"`,
+   *   LocalProtocolError ERR_SB_INVALID_ARGUMENT for a value the schema refuses
    */
   set(key: string, value: V | null | undefined): this {
     if (typeof key !== 'string') throw new TypeError(`"key" expected string, got ${typeof key}`);
     if (isForbiddenName(key)) throw new RangeError('"key" must not be "__proto__"');
-    return this.localUpdate([key, value === undefined ? null : value]);
+    if (this.#schema === undefined || value === null || value === undefined)
+      return this.localUpdate([key, value === undefined ? null : value]);
+    const problem = checkSchema(this.#schema, value);
+    if (problem !== null) throw new LocalProtocolError('ERR_SB_INVALID_ARGUMENT', `"${key}": ${problem}`);
+    this.#checked = true;
+    try {
+      return this.localUpdate([key, value]);
+    } finally {
+      this.#checked = false;
+    }
   }
 
   /** The value of a key, `null` once deleted, `undefined` if never set. */
@@ -143,6 +198,15 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     const current = this.#store.get(key);
     if (current !== undefined && !wins(ts, source, current)) return false;
     const value = change.length > 1 && change[1] !== undefined ? change[1] : null;
+    if (this.#schema !== undefined && value !== null && !this.#checked) {
+      // A well-formed update whose value the schema refuses: reported and dropped, and the
+      // stream stays open (one bad writer must not cut a validating replica off its peers).
+      const problem = checkSchema(this.#schema, value);
+      if (problem !== null) {
+        this.emitLocal('invalid', createError('ERR_SB_INVALID_UPDATE', `"${key}": ${problem}`, { input: update }), update);
+        return false;
+      }
+    }
     const entry = new Entry(key, value, ts, source, update.length > 3 ? update.slice(3) : undefined);
     if (current !== undefined) {
       this.#index.remove(current);
@@ -151,10 +215,16 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     this.#store.set(key, entry);
     this.#index.add(entry);
     // Model does not override emit, so EventEmitter's own is called directly: this is the hot path.
-    if (update.length > 3) this.emit('update', change, ts, source, ...update.slice(3));
-    else this.emit('update', change, ts, source);
-    this.emit('change', key, value);
-    if (this.#keyListeners) this.emit(`change:${key}`, value);
+    const listening = this.#listening;
+    if (listening.size > 0) {
+      if (listening.has('update')) {
+        if (update.length > 3) this.emit('update', change, ts, source, ...update.slice(3));
+        else this.emit('update', change, ts, source);
+      }
+      if (listening.has('change')) this.emit('change', key, value);
+      const keyEvent = `change:${key}`;
+      if (listening.has(keyEvent)) this.emit(keyEvent, value);
+    }
     return true;
   }
 }

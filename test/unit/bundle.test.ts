@@ -8,13 +8,13 @@ import { build } from 'esbuild';
 import { buildBrowser } from '../../scripts/build-browser.mjs';
 
 describe('bundles', () => {
-  it('the browser bundle has no Node built-in and stays under 80 KB unminified', async () => {
+  it('the browser bundle has no Node built-in and stays under 160 KB unminified', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-bundle-'));
     try {
       await buildBrowser(dir);
       const code = await readFile(join(dir, 'scuttlebutt.js'), 'utf8');
       assert.doesNotMatch(code, /from ["']node:|require\(["']node:/);
-      assert.ok(code.length < 80_000, `bundle is ${code.length} bytes`);
+      assert.ok(code.length < 160_000, `bundle is ${code.length} bytes`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -30,7 +30,13 @@ describe('bundles', () => {
       logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs);
-    assert.ok(inputs.every((path) => !path.startsWith('node:')), inputs.join(', '));
-    assert.ok(inputs.every((path) => path.includes('src/protocol/') || path.endsWith('src/errors.ts')), inputs.join(', '));
+    assert.ok(
+      inputs.every((path) => !path.startsWith('node:')),
+      inputs.join(', '),
+    );
+    assert.ok(
+      inputs.every((path) => path.includes('src/protocol/') || path.endsWith('src/errors.ts')),
+      inputs.join(', '),
+    );
   });
 });

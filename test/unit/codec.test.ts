@@ -111,3 +111,26 @@ describe('readMessage()', () => {
     assert.throws(() => readMessage([['k', 1], 5, '__proto__'], 10), { code: 'ERR_SB_FORBIDDEN_KEY' });
   });
 });
+
+describe('LineDecoder with text chunks', () => {
+  it('splits text lines across chunks, mixed with bytes', () => {
+    const d = new LineDecoder(1024);
+    assert.deepEqual(d.push('[1]\n[2'), [[1]]);
+    assert.deepEqual(d.push(bytes(',3]\n"h\u00e9')), [[2, 3]]);
+    assert.deepEqual(d.push('llo"\n'), ['h\u00e9llo']);
+    assert.deepEqual(d.push('[4'), []);
+    assert.deepEqual(d.push(bytes(']\n')), [[4]]);
+    assert.deepEqual(d.push('[5]'), []);
+    assert.deepEqual(d.end(), [[5]]);
+  });
+
+  it('measures text lines in UTF-8 bytes against maxMessageBytes', () => {
+    const ok = new LineDecoder(8);
+    assert.deepEqual(ok.push('"\u00e9\u00e9\u00e9"\n'), ['\u00e9\u00e9\u00e9']); // 8 bytes
+    const tooLong = new LineDecoder(8);
+    assert.deepEqual(tooLong.push('"\u00e9\u00e9\u00e9\u00e9"\n'), []); // 10 bytes
+    assert.equal(tooLong.failure?.code, 'ERR_SB_MESSAGE_TOO_LARGE');
+    const partial = new LineDecoder(8);
+    assert.throws(() => partial.push('"\u20ac\u20ac\u20ac'), { code: 'ERR_SB_MESSAGE_TOO_LARGE' }); // 10 bytes, no newline yet
+  });
+});

@@ -196,3 +196,24 @@ describe('Model', () => {
     });
   });
 });
+
+describe('Model events bookkeeping', () => {
+  it('fires update, change and change:KEY only while someone listens, also after removeAllListeners', () => {
+    const m = new Model('M');
+    const seen: string[] = [];
+    const onKey = () => seen.push('k');
+    m.on('change:k', onKey);
+    m.set('k', 1);
+    m.set('other', 1);
+    m.off('change:k', onKey);
+    m.set('k', 2);
+    m.once('change', () => seen.push('change'));
+    m.set('k', 3);
+    m.set('k', 4);
+    m.removeAllListeners();
+    m.on('update', () => seen.push('update'));
+    m.on('change:k', () => seen.push('k'));
+    m.set('k', 5);
+    assert.deepEqual(seen, ['k', 'change', 'update', 'k']);
+  });
+});
