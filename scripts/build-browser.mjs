@@ -1,7 +1,8 @@
 // Builds dist/browser/scuttlebutt.js: one ES module for browsers, with no Node built-in left in it.
 // `node:events` becomes src/_browser/events.ts and the Node stream adapter a stub that throws.
-import { build } from 'esbuild';
+
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -5,7 +5,9 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const examples = readdirSync(`${root}examples`).filter((f) => f.endsWith('.ts')).sort();
+const examples = readdirSync(`${root}examples`)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 let failed = 0;
 for (const file of examples) {
   const started = Date.now();
