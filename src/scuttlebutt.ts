@@ -222,7 +222,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     }
     const source = update[2];
     const ts = update[1];
-    const pending = this.#verifying.get(source);
+    const pending = this.#verifying.size === 0 ? undefined : this.#verifying.get(source);
     // Compared with what is committed only: an update still being verified may be a forgery, and
     // must not make a real update that arrives meanwhile look old (it is re-checked when its turn comes).
     const latest = this.sources[source];
@@ -315,7 +315,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     this.sources[update[2]] = update[1];
     this.#clock.observe(update[1]);
     if (!this.applyUpdate(update as Update<C>)) return;
-    this.#signal('_update', update);
+    emitRaw.call(this, '_update', update); // not #signal: no rest array on the hot path
     for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
     for (const sink of this.#sinks) if (sink !== from) sink.offerUpdate(update, from as UpdateSink | Scuttlebutt<unknown> | undefined);
     for (const clone of this.#clones) if (clone !== from) clone.receiveUpdate(update, this);

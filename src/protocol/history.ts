@@ -55,6 +55,8 @@ export function compareEntries(a: IndexedEntry, b: IndexedEntry): number {
  */
 export class HistoryIndex<E extends IndexedEntry> {
   readonly #bySource = new Map<string, SourceLog<E>>();
+  #lastSource: string | undefined;
+  #lastLog: SourceLog<E> | undefined;
   #size = 0;
 
   /** Number of live entries. */
@@ -64,11 +66,14 @@ export class HistoryIndex<E extends IndexedEntry> {
 
   /** Adds an entry; amortised O(1) when it is its source's newest, O(n) otherwise. */
   add(entry: E): void {
-    let log = this.#bySource.get(entry.source);
+    // Consecutive entries usually share a source (a sync, a burst of local writes).
+    let log = this.#lastSource === entry.source ? this.#lastLog : this.#bySource.get(entry.source);
     if (log === undefined) {
       log = { slots: [], holes: 0 };
       this.#bySource.set(entry.source, log);
     }
+    this.#lastSource = entry.source;
+    this.#lastLog = log;
     const slots = log.slots;
     const n = slots.length;
     if (n === 0 || tsOf(slots[n - 1] as E | number) < entry.ts) slots.push(entry);
@@ -91,6 +96,7 @@ export class HistoryIndex<E extends IndexedEntry> {
     this.#size--;
     if (log.holes === slots.length) {
       this.#bySource.delete(entry.source);
+      if (this.#lastLog === log) this.#lastLog = this.#lastSource = undefined;
     } else if (log.holes > 32 && log.holes * 2 > slots.length) {
       log.slots = slots.filter((slot) => typeof slot !== 'number');
       log.holes = 0;
@@ -133,6 +139,7 @@ export class HistoryIndex<E extends IndexedEntry> {
   /** Removes everything. */
   clear(): void {
     this.#bySource.clear();
+    this.#lastLog = this.#lastSource = undefined;
     this.#size = 0;
   }
 }

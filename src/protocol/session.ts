@@ -388,7 +388,8 @@ export class Session {
           this.#events.push({ type: 'refused', update, error: denied });
           return;
         }
-        this.#events.push({ type: 'update', update });
+        // The decoded message already has the event's shape `{ type: 'update', update }`.
+        this.#events.push(message);
         return;
       }
       case MessageType.HEADER: {
