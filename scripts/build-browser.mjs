@@ -20,7 +20,7 @@ const swapNodeOnly = {
 /** Builds the browser bundle into `outdir`; returns esbuild's metafile. */
 export async function buildBrowser(outdir = `${root}dist/browser`) {
   const result = await build({
-    entryPoints: { scuttlebutt: `${root}src/browser.ts` },
+    entryPoints: { scuttlebutt: `${root}src/browser.ts`, persist: `${root}src/persist/browser.ts` },
     outdir,
     metafile: true,
     bundle: true,
@@ -37,5 +37,5 @@ export async function buildBrowser(outdir = `${root}dist/browser`) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildBrowser();
-  console.log('built dist/browser/scuttlebutt.js');
+  console.log('built dist/browser/scuttlebutt.js and dist/browser/persist.js');
 }
