@@ -1,6 +1,6 @@
 /**
  * @module cli/cli
- * The `scuttlebutt` command: `serve`, `get`, `set`, `watch`, `dump`, each with `--help`.
+ * The `scuttlebutt` command: `serve`, `get`, `set`, `watch`, `dump`, `keygen`, each with `--help`.
  * Exit codes: 0 success, 1 failure (unreachable hub, absent key), 2 usage error. `main.ts` runs
  * it on the process; this module only takes arguments and streams, so it can be tested.
  */
@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { type CliIo, type Command, EXIT, UsageError } from './_args.js';
 import { dumpCommand } from './dump.js';
 import { getCommand } from './get.js';
+import { keygenCommand } from './keygen.js';
 import { serveCommand } from './serve.js';
 import { setCommand } from './set.js';
 import { watchCommand } from './watch.js';
 
-const COMMANDS: readonly Command[] = [serveCommand, getCommand, setCommand, watchCommand, dumpCommand];
+const COMMANDS: readonly Command[] = [serveCommand, getCommand, setCommand, watchCommand, dumpCommand, keygenCommand];
 
 function version(): string {
   for (const rel of ['../../package.json', '../package.json']) {
