@@ -7,6 +7,7 @@
 import { startHub } from '../hub/hub.js';
 import { createJsonLogger, type LogLevel } from '../net/logger.js';
 import type { Durability } from '../persist/index.js';
+import { createAuth, loadKeyPair, securityFor } from '../security/index.js';
 import {
   type CliIo,
   type Command,
@@ -36,6 +37,9 @@ const OPTIONS = {
   'max-peers': { type: 'string' },
   'relay-delay-ms': { type: 'string' },
   id: { type: 'string' },
+  key: { type: 'string' },
+  writer: { type: 'string', multiple: true },
+  'require-auth': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -70,7 +74,11 @@ Options:
   --max-peers N        most connections at once, TCP and WebSocket together (default 1024)
   --relay-delay-ms MS  wait before relaying another hub's update to a third (default 25; 0: never),
                        so that in a ring of hubs no update crosses a link twice
-  --id ID              the hub model's id (default: random)
+  --id ID              the hub model's id (default: random, then kept in DIR/id)
+  --writer ID          peer authentication on: only peers that prove this id (made by
+                       "scuttlebutt keygen") may write; others are read-only (repeatable)
+  --key FILE           the hub's own private key, to prove its id to peers that ask
+  --require-auth       close connections whose peer does not authenticate
   -q, --quiet          log warnings and errors only
   -v, --verbose        log debug lines too
   -h, --help           show this help
@@ -122,9 +130,23 @@ Examples:
     const tcpHost = str(values, 'tcp-host');
     const data = str(values, 'data');
     const id = str(values, 'id');
+    const writers = list(values, 'writer');
+    const keyFile = str(values, 'key');
     let hub: Awaited<ReturnType<typeof startHub>>;
     try {
+      // Peer authentication (issue 5): only when asked, since anonymous clients (the page, `set`)
+      // then become read-only.
+      const auth =
+        writers.length > 0 || keyFile !== undefined || flag(values, 'require-auth')
+          ? createAuth({
+              security: keyFile === undefined ? null : securityFor(await loadKeyPair(keyFile)),
+              required: flag(values, 'require-auth'),
+              ...(writers.length > 0 ? { writers } : {}),
+              onAuthenticated: (peerId) => logger.info('peer authenticated', { peerId }),
+            })
+          : undefined;
       hub = await startHub({
+        ...(auth === undefined ? {} : { auth }),
         logger,
         ...(host === undefined ? {} : { host }),
         ...(tcpHost === undefined ? {} : { tcpHost }),
