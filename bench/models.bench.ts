@@ -5,7 +5,7 @@
  * Y.Text): per model, local ops/s, full-sync time to a fresh replica, heap per live element, and
  * heap after deleting 90% of the elements (before and after tombstone collection).
  *
- *   node --import tsx bench/models.bench.ts [--quick | --big] [--only=array,doc,…]
+ *   node --import tsx bench/models.bench.ts [--quick | --big] [--only=rarray,doc,…] [--skip=Y.Map of,…]
  *
  * Sizes: 10k with --quick, 100k by default, 1M with --big. The originals whose operations are
  * O(n) each (r-array sorts its keys on every insert and its keys grow ~1 character per 6
@@ -33,10 +33,15 @@ const require = createRequire(import.meta.url);
 
 const args = process.argv.slice(2);
 const N = args.includes('--big') ? 1_000_000 : args.includes('--quick') ? 10_000 : 100_000;
-const only = args
-  .find((a) => a.startsWith('--only='))
-  ?.slice(7)
-  .split(',');
+const option = (name: string): string[] | undefined =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
+/** `--only=rarray,doc`: models to run (by name prefix, lower case). */
+const only = option('only');
+/** `--skip=Y.Map of,crdt`: implementations to leave out (by name prefix). */
+const skip = option('skip');
 /** Size for the originals whose operations are O(n) (Y.Array#push too is O(n): capped at 100k). */
 const SLOW_N = Math.min(N, args.includes('--quick') ? 1_000 : 3_000);
 
@@ -116,6 +121,7 @@ interface Case<M> {
 
 async function run<M>(c: Case<M>): Promise<void> {
   if (only !== undefined && !only.some((o) => c.model.toLowerCase().startsWith(o))) return;
+  if (skip?.some((prefix) => c.impl.startsWith(prefix))) return;
   // Each heap figure is (heap with the model) − (heap once the model is dropped, at the end), so
   // what the run leaves behind elsewhere (compiled code, caches) cancels out.
   let m: M | null = c.create();
