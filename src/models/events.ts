@@ -36,6 +36,9 @@ const RESERVED = new Set([
   'removeListener',
 ]);
 
+/** Most arguments one event may carry (they are spread into each listener call). */
+export const MAX_EVENT_ARGS = 1024;
+
 /** Options of {@link Events}. */
 export interface EventsOptions extends ScuttlebuttOptions {
   /** Keep at most this many events (default `Infinity`). */
@@ -85,6 +88,8 @@ export class Events extends Scuttlebutt<EventsChange> {
 
   protected override validateChange(change: unknown): ChangeProblem | null {
     if (!Array.isArray(change) || change.length < 1) return 'an Events change must be [event, ...args]';
+    // Arguments are spread into a listener call: a huge list would overflow the stack.
+    if (change.length > MAX_EVENT_ARGS + 1) return `an event carries at most ${MAX_EVENT_ARGS} arguments, got ${change.length - 1}`;
     const event = change[0];
     if (typeof event !== 'string') return 'an event name must be a string';
     if (isForbiddenName(event)) return { code: 'ERR_SB_FORBIDDEN_KEY', message: 'an event name must not be "__proto__"' };

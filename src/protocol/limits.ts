@@ -40,6 +40,13 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 60_000;
  */
 export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024;
 
+/**
+ * Most elements an update may carry after `[change, ts, source]`: 16. The original forwards
+ * extra elements unchanged and a signature takes one; a peer sending hundreds of thousands of
+ * them must not reach code that spreads them into a call (a stack overflow).
+ */
+export const MAX_UPDATE_EXTRAS = 16;
+
 /** Messages a raw (object mode) session queues before falling back to catch-up: 4096. */
 export const DEFAULT_MAX_BUFFERED_MESSAGES = 4096;
 

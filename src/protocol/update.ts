@@ -5,6 +5,7 @@
  * passes, or a {@link RemoteProtocolError} says why, before any state is touched.
  */
 import { RemoteProtocolError } from '../errors.js';
+import { MAX_UPDATE_EXTRAS } from './limits.js';
 
 /**
  * One replicated change: `[change, ts, source]`, plus a signature (and anything else the source
@@ -71,6 +72,12 @@ export function isNewerThan(update: Update, clock: Readonly<Clock> | undefined |
 export function validateUpdate(value: unknown[]): Update {
   if (value.length < 3) {
     throw new RemoteProtocolError('ERR_SB_INVALID_UPDATE', `update expected at least 3 elements, got ${value.length}`, { input: value });
+  }
+  if (value.length > 3 + MAX_UPDATE_EXTRAS) {
+    throw new RemoteProtocolError(
+      'ERR_SB_INVALID_UPDATE',
+      `update expected at most ${3 + MAX_UPDATE_EXTRAS} elements, got ${value.length}`,
+    );
   }
   const ts = value[1];
   if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0) {

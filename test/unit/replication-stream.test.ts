@@ -127,3 +127,29 @@ describe('ReplicationStream', () => {
     });
   });
 });
+
+describe('ReplicationStream: oversized updates', () => {
+  it('refuses an update with hundreds of thousands of extra elements, and the model keeps working', async () => {
+    const m = new Model('M');
+    const s = m.createStream();
+    s.resume();
+    const closed = new Promise((resolve) => s.once('close', resolve));
+    s.write(`${JSON.stringify({ id: 'P', clock: {} })}\n`);
+    s.write(`${JSON.stringify([['k', 1], Date.now(), 'P', ...new Array(300_000).fill(0)])}\n`);
+    await closed;
+    assert.equal((s.errored as { code?: string } | null)?.code, 'ERR_SB_INVALID_UPDATE');
+    assert.equal(m.get('k'), undefined);
+    assert.doesNotThrow(() => m.history());
+  });
+
+  it('refuses an event with too many arguments without throwing out of write()', async () => {
+    const e = new Events('E');
+    const s = e.createStream();
+    s.resume();
+    const closed = new Promise((resolve) => s.once('close', resolve));
+    assert.doesNotThrow(() => s.write(`${JSON.stringify([['x', ...new Array(300_000).fill(0)], Date.now(), 'P'])}\n`));
+    await closed;
+    assert.equal((s.errored as { code?: string } | null)?.code, 'ERR_SB_INVALID_UPDATE');
+    assert.equal(e.history().length, 0);
+  });
+});
