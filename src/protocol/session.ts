@@ -190,6 +190,8 @@ export class Session {
   #replay: Iterator<Update> | null = null;
   #replayPending = false;
   #behind = false;
+  /** `close()` was called while history was still owed: end output once it is sent. */
+  #closing = false;
   #syncSent: boolean;
   #syncReceived: boolean;
   #syncedEmitted = false;
@@ -532,6 +534,7 @@ export class Session {
    * @returns whether it was queued
    */
   sendUpdate(update: Update): boolean {
+    if (this.#closing) return false;
     if (this.#state !== 'LIVE') {
       // Before the header, the history still to be computed will carry it; during a replay
       // already under way (a snapshot), the catch-up pass after "SYNC" will.
@@ -611,7 +614,10 @@ export class Session {
         if (this.#state === 'REPLAY') this.#finishReplay();
         // Updates offered during this pass wait for the next one: start it now, or nobody
         // would (the adapter only polls again when something is queued).
-        if (!(this.#behind && this.#state === 'LIVE')) return;
+        if (!(this.#behind && this.#state === 'LIVE')) {
+          if (this.#closing) this.#endOutput();
+          return;
+        }
         this.#behind = false;
         this.stats.catchUps++;
         this.#replay = this.#history(clock)[Symbol.iterator]();
@@ -676,11 +682,24 @@ export class Session {
   }
 
   /**
-   * Ends our output: what is queued is still handed out, then nothing more (no history, no live
-   * updates). Used for a local `end()`, for `dispose()` and when the peer ended.
+   * Ends our output once we have sent what we owe: a history replay under way is finished and
+   * followed by `"SYNC"`, a pending catch-up pass is run, then output ends (`outputEnded`).
+   * Updates offered after this call are not sent. Before the peer's header there is nothing
+   * owed (we do not know its clock), so output ends at once. Used for a local `end()`, for
+   * `dispose()` and when the peer ended; the original likewise drained what it had queued.
    */
   close(): void {
+    const owed = this.#state === 'REPLAY' || (this.#state === 'LIVE' && (this.#behind || this.#replay !== null));
+    if (owed) {
+      this.#closing = true; // #fill ends output when the replay or catch-up is done
+      return;
+    }
+    this.#endOutput();
+  }
+
+  #endOutput(): void {
     if (this.#move('close')) {
+      this.#closing = false;
       this.#replay = null;
       this.#replayPending = false;
       this.#behind = false;

@@ -159,7 +159,7 @@ export class ReplicationStream extends Duplex {
   }
 
   override _read(): void {
-    this.#flush();
+    this.#flush(true);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -176,9 +176,17 @@ export class ReplicationStream extends Duplex {
     });
   }
 
-  #flush(): void {
+  /**
+   * Moves output from the session into the readable buffer while `push()` accepts it.
+   * @param demanded - called from `_read`: Node wants data now and waits for a `push()`, so at
+   *   least one chunk goes out. Otherwise (a scheduled flush), nothing is pushed while the
+   *   reader's buffer is full: output stays in the session, bounded, with its catch-up from
+   *   history, until `_read` asks again.
+   */
+  #flush(demanded = false): void {
     if (this.#errored || this.#pushedEnd || this.destroyed) return;
     const session = this.session;
+    if (!demanded && this.readableLength >= this.readableHighWaterMark && !this.#outputEnded) return;
     for (;;) {
       const out = session.pollTransmit();
       if (out === null) break;
