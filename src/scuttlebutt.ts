@@ -89,6 +89,12 @@ export type ChangeProblem = string | { readonly code: ErrorCode; readonly messag
 const problemCode = (problem: ChangeProblem): ErrorCode => (typeof problem === 'string' ? 'ERR_SB_INVALID_UPDATE' : problem.code);
 const problemMessage = (problem: ChangeProblem): string => (typeof problem === 'string' ? problem : problem.message);
 
+/** An update waiting for verification, with where it came from (it is not relayed back there). */
+interface PendingUpdate<C> {
+  readonly update: Update;
+  readonly from: UpdateSink | Scuttlebutt<C> | undefined;
+}
+
 /** How many times a verifier that failed with an error (key store unreachable) is retried. */
 const VERIFY_RETRIES = 5;
 const VERIFY_RETRY_BASE_MS = 50;
@@ -126,7 +132,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   readonly #sinks = new Set<UpdateSink>();
   readonly #clones = new Set<Scuttlebutt<C>>();
   /** Per source: updates waiting for an asynchronous verification of an earlier one. */
-  readonly #verifying = new Map<string, Update[]>();
+  readonly #verifying = new Map<string, PendingUpdate<C>[]>();
   #lastEncoded: Update | null = null;
   #lastLine = '';
   #disposed = false;
@@ -244,13 +250,14 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       this.#commit(update, from);
       return true;
     }
+    // Each queued update keeps the stream it came from, so it is relayed to every other one.
     if (pending !== undefined) {
-      pending.push(update);
+      pending.push({ update, from });
       return true;
     }
-    const queue: Update[] = [update];
+    const queue: PendingUpdate<C>[] = [{ update, from }];
     this.#verifying.set(source, queue);
-    this.#verifyNext(source, queue, from, 0);
+    this.#verifyNext(source, queue, 0);
     return true;
   }
 
@@ -277,8 +284,8 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     return true;
   }
 
-  #verifyNext(source: string, queue: Update[], from: UpdateSink | Scuttlebutt<C> | undefined, attempt: number): void {
-    const update = queue[0] as Update;
+  #verifyNext(source: string, queue: PendingUpdate<C>[], attempt: number): void {
+    const { update, from } = queue[0] as PendingUpdate<C>;
     let sync = true;
     let settled = false;
     const done = (err: unknown, ok?: boolean): void => {
@@ -287,7 +294,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       if (err && attempt < VERIFY_RETRIES && !this.#disposed) {
         // The key store is unreachable: retry, as the original's README asks, but within a bound.
         this.securityStats.verifyRetries++;
-        setTimeout(() => this.#verifyNext(source, queue, from, attempt + 1), VERIFY_RETRY_BASE_MS * 2 ** attempt).unref?.();
+        setTimeout(() => this.#verifyNext(source, queue, attempt + 1), VERIFY_RETRY_BASE_MS * 2 ** attempt).unref?.();
         return;
       }
       if (!err && ok === true) {
@@ -300,8 +307,8 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       }
       queue.shift();
       if (queue.length === 0) this.#verifying.delete(source);
-      else if (sync) queueMicrotask(() => this.#verifyNext(source, queue, from, 0));
-      else this.#verifyNext(source, queue, from, 0);
+      else if (sync) queueMicrotask(() => this.#verifyNext(source, queue, 0));
+      else this.#verifyNext(source, queue, 0);
     };
     try {
       (this.#verify as VerifyFunction)(update, done);
