@@ -80,23 +80,25 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     this.#trackListeners();
   }
 
-  #trackListeners(): void {
-    const count = (name: string | symbol, delta: number): void => {
-      if (typeof name !== 'string' || !(name === 'update' || name === 'change' || name.startsWith('change:'))) return;
-      const n = (this.#listening.get(name) ?? 0) + delta;
-      if (n > 0) this.#listening.set(name, n);
-      else this.#listening.delete(name);
-    };
-    this.on('removeListener', (name: string | symbol) => count(name, -1));
-    this.on('newListener', (name: string | symbol) => count(name, 1));
+  readonly #onNewListener = (name: string | symbol): void => this.#count(name, 1);
+  readonly #onRemoveListener = (name: string | symbol): void => this.#count(name, -1);
+
+  #count(name: string | symbol, delta: number): void {
+    if (typeof name !== 'string' || !(name === 'update' || name === 'change' || name.startsWith('change:'))) return;
+    const n = (this.#listening.get(name) ?? 0) + delta;
+    if (n > 0) this.#listening.set(name, n);
+    else this.#listening.delete(name);
   }
 
-  /** Also recounts listeners, since the bookkeeping listeners may have been removed too. */
+  #trackListeners(): void {
+    if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
+    if (!this.listeners('newListener').includes(this.#onNewListener)) this.on('newListener', this.#onNewListener);
+  }
+
+  /** Also recounts listeners and puts back the bookkeeping ones if they went too. */
   override removeAllListeners(name?: string | symbol): this {
     super.removeAllListeners(name);
     if (name === undefined || name === 'newListener' || name === 'removeListener') {
-      super.removeAllListeners('newListener');
-      super.removeAllListeners('removeListener');
       this.#listening.clear();
       for (const event of this.eventNames()) {
         if (typeof event === 'string' && (event === 'update' || event === 'change' || event.startsWith('change:'))) {

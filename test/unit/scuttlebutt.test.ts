@@ -377,3 +377,84 @@ describe('Scuttlebutt', () => {
     });
   });
 });
+
+describe('Scuttlebutt: what is owed is sent before output ends', () => {
+  const lines = async (stream: NodeJS.ReadableStream): Promise<string[]> => {
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return text.split('\n').filter((line) => line.length > 0);
+  };
+
+  it('a peer that ends right after its header still gets our whole history and SYNC', async () => {
+    const b = new Model('B');
+    for (let i = 0; i < 5000; i++) b.set(`k${i}`, 'v'.repeat(50));
+    const sb = b.createStream();
+    sb.write(`${JSON.stringify({ id: 'A', clock: {} })}\n"SYNC"\n`);
+    sb.end();
+    const out = await lines(sb);
+    assert.equal(out.length, 1 + 5000 + 1);
+    assert.equal(out.at(-1), '"SYNC"');
+  });
+
+  it('dispose() right after createReadStream() still writes everything to the file', async () => {
+    const a = new Model('A');
+    for (let i = 0; i < 5000; i++) a.set(`k${i}`, i);
+    const rs = a.createReadStream();
+    a.dispose();
+    const out = await lines(rs);
+    assert.equal(out.length, 1 + 5000 + 1);
+  });
+
+  it('dispose() sends live updates that were waiting for a catch-up pass', async () => {
+    const a = new Model('A');
+    const s = a.createStream({ limits: { maxBufferedBytes: 1000 } });
+    s.write(`${JSON.stringify({ id: 'B', clock: {} })}\n`);
+    await settle();
+    for (let i = 0; i < 100; i++) a.set(`k${i}`, 'v'.repeat(50));
+    a.dispose();
+    const updates = (await lines(s)).filter((line) => line.startsWith('['));
+    assert.equal(new Set(updates.map((line) => JSON.parse(line)[0][0])).size, 100);
+  });
+
+  it('with asynchronous verification, each queued update is relayed to every other stream', async () => {
+    const verify = (_u: Update, cb: (err: unknown, ok?: boolean) => void) => setTimeout(() => cb(null, true), 5);
+    const m = new Model({ id: 'M', verify, sign: () => 'sig' });
+    const s1 = m.createStream();
+    const s2 = m.createStream();
+    const out1 = capture(s1);
+    s1.write(`${JSON.stringify({ id: 'P1', clock: {} })}\n`);
+    s2.write(`${JSON.stringify({ id: 'P2', clock: {} })}\n`);
+    s2.resume();
+    await settle();
+    const now = Date.now();
+    s1.write(`${JSON.stringify([['a', 1], now, 'S', 'sig'])}\n`);
+    s2.write(`${JSON.stringify([['b', 2], now + 1, 'S', 'sig'])}\n`);
+    await until(() => m.get('b') === 2);
+    await until(() => out1.lines().some((line) => line.startsWith('[["b",2]')), 1000, 'b relayed to P1');
+  });
+
+  it('a reader that never reads holds at most about a high-water mark of pushed output', async () => {
+    const a = new Model('A');
+    const s = a.createStream({ limits: { maxBufferedBytes: 10_000 } });
+    s.write(`${JSON.stringify({ id: 'B', clock: {} })}\n`);
+    await settle();
+    for (let i = 0; i < 20_000; i++) {
+      a.set(`k${i % 1000}`, i);
+      if (i % 100 === 0) await settle();
+    }
+    assert.ok(s.readableLength < 16 * 1024 + 64 * 1024, `readableLength ${s.readableLength}`);
+    assert.ok(s.session.bufferedBytes <= 10_000 + 100);
+  });
+
+  it("removeAllListeners of one bookkeeping event keeps the other event's user listeners", () => {
+    const m = new Model('M');
+    const fn = () => {};
+    m.on('removeListener', fn);
+    m.removeAllListeners('newListener');
+    assert.ok(m.listeners('removeListener').includes(fn));
+    const seen: unknown[] = [];
+    m.on('change:k', (v) => seen.push(v));
+    m.set('k', 1);
+    assert.deepEqual(seen, [1]);
+  });
+});
