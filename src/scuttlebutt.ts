@@ -89,6 +89,14 @@ export type ChangeProblem = string | { readonly code: ErrorCode; readonly messag
 const problemCode = (problem: ChangeProblem): ErrorCode => (typeof problem === 'string' ? 'ERR_SB_INVALID_UPDATE' : problem.code);
 const problemMessage = (problem: ChangeProblem): string => (typeof problem === 'string' ? problem : problem.message);
 
+/** Collects a reset snapshot; see {@link Scuttlebutt.beginReset}. */
+export interface ResetCollector {
+  /** An update of the snapshot (applied or not: it shows the sender holds its key). */
+  note(update: Update): void;
+  /** The snapshot is complete. */
+  finish(): void;
+}
+
 /** An update waiting for verification, with where it came from (it is not relayed back there). */
 interface PendingUpdate<C> {
   readonly update: Update;
@@ -354,6 +362,29 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       this.#lastEncoded = update;
     }
     return this.#lastLine;
+  }
+
+  /**
+   * Whether this model collects deleted data and so takes part in the reset extension: its
+   * streams announce `reset: 1` and send a full snapshot to a peer that may hold what was
+   * collected. `false` here; `Model` with a finite `tombstoneTtlMs` says true.
+   */
+  get resetCapable(): boolean {
+    return false;
+  }
+
+  /** Whether a peer with this clock may hold data this model collected (then it gets a reset). */
+  needsResetFor(_peerClock: Readonly<Clock>): boolean {
+    return false;
+  }
+
+  /**
+   * Starts taking a reset snapshot a peer sends, made at its clock `senderClock`: every update
+   * of the snapshot is passed to `note`, and `finish` runs at its end. Returns `null` when this
+   * model has nothing to drop (the default); `Model` drops the keys the sender no longer has.
+   */
+  beginReset(_senderClock: Readonly<Clock>): ResetCollector | null {
+    return null;
   }
 
   /** For the stream adapter: the history a session replays. */

@@ -9,7 +9,7 @@
  */
 import { RemoteProtocolError } from '../errors.js';
 import { type AuthProof, isAuthMessage, validateAuthProof } from './auth.js';
-import { type Header, type Update, validateHeader, validateUpdate } from './update.js';
+import { type Clock, type Header, type Update, validateHeader, validateUpdate } from './update.js';
 
 /** The kinds of message on the wire. The wire tells them apart by JSON shape; we name them. */
 export const MessageType = {
@@ -21,6 +21,11 @@ export const MessageType = {
   SYNC: 'sync',
   /** `{auth: {v, id, sig, key?}}` (no `clock`): a peer-authentication proof, sent only to peers that offered auth. */
   AUTH_PROOF: 'authProof',
+  /**
+   * `{reset: {clock}}` (no `clock` at the top): the history that follows is a full snapshot of the
+   * sender at that clock; sent only to peers whose header announced `reset: 1`.
+   */
+  RESET: 'reset',
   /** Anything else (numbers, `null`, other strings): ignored, as the original does. */
   IGNORED: 'ignored',
 } as const;
@@ -31,6 +36,7 @@ export type Message =
   | { readonly type: typeof MessageType.UPDATE; readonly update: Update }
   | { readonly type: typeof MessageType.SYNC }
   | { readonly type: typeof MessageType.AUTH_PROOF; readonly proof: AuthProof }
+  | { readonly type: typeof MessageType.RESET; readonly clock: Clock }
   | { readonly type: typeof MessageType.IGNORED; readonly value: unknown };
 
 /** The literal that ends history. */
@@ -51,6 +57,10 @@ export function readMessage(value: unknown, maxSources: number): Message {
   if (typeof value === 'object' && value !== null) {
     const object = value as Record<string, unknown>;
     if (isAuthMessage(object)) return { type: MessageType.AUTH_PROOF, proof: validateAuthProof(object) };
+    if (object.clock === undefined && typeof object.reset === 'object' && object.reset !== null) {
+      const inner = object.reset as Record<string, unknown>;
+      return { type: MessageType.RESET, clock: validateHeader({ id: '', clock: inner.clock }, maxSources).clock };
+    }
     return { type: MessageType.HEADER, header: validateHeader(value as Record<string, unknown>, maxSources) };
   }
   return IGNORED_MESSAGE;

@@ -47,6 +47,10 @@ export type SessionEvent =
   | { readonly type: 'syncReceived' }
   | { readonly type: 'synced' }
   | { readonly type: 'outputEnded' }
+  /** The peer is about to send a full snapshot of itself at `clock` (the reset extension). */
+  | { readonly type: 'reset'; readonly clock: Clock }
+  /** The snapshot announced by `reset` is complete (its `"SYNC"` arrived). */
+  | { readonly type: 'resetDone' }
   /** The peer proved it holds the private key of `id` (auth extension). */
   | { readonly type: 'authenticated'; readonly id: string }
   /** The access policy refused an update (`ERR_SB_WRITE_DENIED`); it must not be applied or relayed. */
@@ -133,6 +137,13 @@ export interface SessionOptions {
   readonly encodeUpdate?: (update: Update) => string;
   /** Peer authentication and per-peer rights (the auth extension, `protocol/auth.ts`). */
   readonly auth?: AuthHandler;
+  /**
+   * The reset extension: whether a peer with this clock may hold data we collected (deleted
+   * keys whose tombstones are gone). When given, our header announces `reset: 1`; when the
+   * peer announced it too and this returns true, our history is a full snapshot preceded by
+   * `{reset: {clock}}`, so the peer can drop what we no longer have.
+   */
+  readonly needsReset?: (peerClock: Readonly<Clock>) => boolean;
   /** Whether the model verifies signatures, so an update's source is proven (passed to `auth.authorize`). */
   readonly sourcesVerified?: boolean;
 }
@@ -147,6 +158,8 @@ export interface SessionStats {
   catchUps: number;
   /** Updates the access policy refused (auth extension). */
   updatesRefused: number;
+  /** Reset snapshots sent (the reset extension). */
+  resets: number;
 }
 
 type Queued = string | unknown;
@@ -173,7 +186,7 @@ export class Session {
   readonly meta: unknown;
   readonly wrapper: 'json' | 'raw';
   readonly limits: SessionLimits;
-  readonly stats: SessionStats = { updatesIn: 0, updatesOut: 0, bytesIn: 0, unitsOut: 0, catchUps: 0, updatesRefused: 0 };
+  readonly stats: SessionStats = { updatesIn: 0, updatesOut: 0, bytesIn: 0, unitsOut: 0, catchUps: 0, updatesRefused: 0, resets: 0 };
 
   #state: OutboundState = 'IDLE';
   #remote: Header | null = null;
@@ -190,6 +203,13 @@ export class Session {
   #replay: Iterator<Update> | null = null;
   #replayPending = false;
   #behind = false;
+  readonly #needsReset: ((peerClock: Readonly<Clock>) => boolean) | undefined;
+  /** The peer needs a reset: the next replay is a full snapshot. */
+  #resetOwed = false;
+  /** The replay under way is a reset snapshot: send every update, known to the peer or not. */
+  #fullReplay = false;
+  /** We are receiving a reset snapshot, until its `"SYNC"`. */
+  #inReset = false;
   /** `close()` was called while history was still owed: end output once it is sent. */
   #closing = false;
   #syncSent: boolean;
@@ -218,6 +238,7 @@ export class Session {
     this.limits = Object.freeze({ ...DEFAULT_SESSION_LIMITS, ...options.limits });
     this.#localClock = options.localClock;
     this.#history = options.history;
+    this.#needsReset = options.needsReset;
     this.#encodeUpdate = options.encodeUpdate ?? encodeLine;
     this.#decoder = new LineDecoder(this.limits.maxMessageBytes);
     this.#syncSent = !this.readable;
@@ -410,6 +431,13 @@ export class Session {
           if (this.#errored) return;
         }
         if (moved) this.#replayPending = true;
+        if (moved && header.reset === 1 && this.#needsReset?.(this.#peerClock) === true) this.#resetOwed = true;
+        return;
+      }
+      case MessageType.RESET: {
+        if (!this.writable || this.#inReset) return;
+        this.#inReset = true;
+        this.#events.push({ type: 'reset', clock: message.clock });
         return;
       }
       case MessageType.AUTH_PROOF: {
@@ -417,6 +445,10 @@ export class Session {
         return;
       }
       case MessageType.SYNC: {
+        if (this.#inReset) {
+          this.#inReset = false;
+          this.#events.push({ type: 'resetDone' });
+        }
         if (this.#syncReceived) return;
         this.#syncReceived = true;
         this.#events.push({ type: 'syncReceived' });
@@ -584,6 +616,7 @@ export class Session {
       ? { id: this.id, clock, meta: this.meta }
       : { id: this.id, clock };
     if (this.#auth !== undefined) header.auth = { v: AUTH_VERSION, challenge: this.#challenge, scheme: this.#auth.scheme };
+    if (this.#needsReset !== undefined) (header as { reset?: 1 }).reset = 1;
     return header;
   }
 
@@ -599,7 +632,15 @@ export class Session {
     }
     if (this.#replayPending) {
       this.#replayPending = false;
-      this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
+      if (this.#resetOwed) {
+        this.#resetOwed = false;
+        this.#fullReplay = true;
+        this.stats.resets++;
+        this.#enqueueMessage({ reset: { clock: copyClock(this.#localClock()) } });
+        this.#replay = this.#history(createClock())[Symbol.iterator]();
+      } else {
+        this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
+      }
     } else if (this.#replay === null && this.#behind && this.#state === 'LIVE') {
       this.#behind = false;
       this.stats.catchUps++;
@@ -611,6 +652,7 @@ export class Session {
       const next = (this.#replay as Iterator<Update>).next();
       if (next.done) {
         this.#replay = null;
+        this.#fullReplay = false;
         if (this.#state === 'REPLAY') this.#finishReplay();
         // Updates offered during this pass wait for the next one: start it now, or nobody
         // would (the adapter only polls again when something is queued).
@@ -625,7 +667,12 @@ export class Session {
       }
       const update = next.value;
       const seen = clock[update[2]];
-      if (seen !== undefined && seen >= update[1]) continue;
+      // A reset snapshot is sent whole: the peer learns which keys we hold from it.
+      if (seen !== undefined && seen >= update[1] && !this.#fullReplay) continue;
+      if (seen !== undefined && seen >= update[1]) {
+        this.#enqueueUpdate(update);
+        continue;
+      }
       clock[update[2]] = update[1];
       this.#enqueueUpdate(update);
     }

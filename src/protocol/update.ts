@@ -23,6 +23,8 @@ export interface Header {
   readonly meta?: unknown;
   /** The peer-authentication offer (`protocol/auth.ts`); ignored by peers without the extension. */
   readonly auth?: unknown;
+  /** `1` when the peer can take a reset (a full snapshot after we collected tombstones it lacks). */
+  readonly reset?: 1;
 }
 
 /**
@@ -100,7 +102,7 @@ export function validateUpdate(value: unknown[]): Update {
  * @throws RemoteProtocolError ERR_SB_INVALID_HEADER, ERR_SB_TOO_MANY_SOURCES, ERR_SB_FORBIDDEN_KEY
  */
 export function validateHeader(value: Record<string, unknown>, maxSources: number): Header {
-  const { id, clock, meta, auth } = value;
+  const { id, clock, meta, auth, reset } = value;
   if (typeof id !== 'string') {
     throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', 'header "id" expected string', { input: value });
   }
@@ -127,5 +129,6 @@ export function validateHeader(value: Record<string, unknown>, maxSources: numbe
   const header: { id: string; clock: Clock; meta?: unknown; auth?: unknown } =
     meta === undefined ? { id, clock: copy } : { id, clock: copy, meta };
   if (auth !== undefined) header.auth = auth;
+  if (reset === 1) (header as { reset?: 1 }).reset = 1;
   return header;
 }
