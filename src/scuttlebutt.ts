@@ -17,6 +17,7 @@ import type { AuthHandler } from './protocol/auth.js';
 import { HybridClock } from './protocol/clock.js';
 import { encodeLine } from './protocol/codec.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type SessionLimits } from './protocol/limits.js';
+import { type ResetCollector, Session, type SessionOptions } from './protocol/session.js';
 import { type Clock, createClock, isForbiddenName, type Update } from './protocol/update.js';
 import { ReplicationStream, type StreamOptions } from './stream/replication-stream.js';
 import { createId } from './util.js';
@@ -84,18 +85,18 @@ export interface SecurityStats {
 }
 
 /** Why a change is refused: a message (code `ERR_SB_INVALID_UPDATE`), or a code and a message. */
+export type { ResetCollector };
+
+/** What a transport chooses of a session; the model supplies the rest (see {@link Scuttlebutt.createSession}). */
+export type PeerSessionOptions = Omit<
+  SessionOptions,
+  'id' | 'localClock' | 'history' | 'encodeUpdate' | 'needsReset' | 'beginReset' | 'sourcesVerified'
+>;
+
 export type ChangeProblem = string | { readonly code: ErrorCode; readonly message: string };
 
 const problemCode = (problem: ChangeProblem): ErrorCode => (typeof problem === 'string' ? 'ERR_SB_INVALID_UPDATE' : problem.code);
 const problemMessage = (problem: ChangeProblem): string => (typeof problem === 'string' ? problem : problem.message);
-
-/** Collects a reset snapshot; see {@link Scuttlebutt.beginReset}. */
-export interface ResetCollector {
-  /** An update of the snapshot (applied or not: it shows the sender holds its key). */
-  note(update: Update): void;
-  /** The snapshot is complete. */
-  finish(): void;
-}
 
 /** An update waiting for verification, with where it came from (it is not relayed back there). */
 interface PendingUpdate<C> {
@@ -385,6 +386,27 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
    */
   beginReset(_senderClock: Readonly<Clock>): ResetCollector | null {
     return null;
+  }
+
+  /**
+   * A protocol session with one peer, wired to this model: our id and clock, history replay, the
+   * shared encoding of live updates, the reset extension when this model collects deleted data,
+   * and signature awareness for `auth`. Every transport (the Node stream, `scuttlebutt-ts/net`)
+   * builds its session here, so they all speak the same protocol.
+   * @param options - the stream's flags, wrapper, limits and auth
+   * @returns a session for the adapter to drive
+   */
+  createSession(options: PeerSessionOptions = {}): Session {
+    return new Session({
+      ...options,
+      id: this.id,
+      localClock: () => this.sources,
+      history: (clock) => this.replay(clock),
+      encodeUpdate: (update) => this.encodeUpdate(update),
+      ...(this.resetCapable ? { needsReset: (clock: Readonly<Clock>) => this.needsResetFor(clock) } : {}),
+      beginReset: (clock) => this.beginReset(clock),
+      ...(options.auth === undefined ? {} : { sourcesVerified: this.verifies }),
+    });
   }
 
   /** For the stream adapter: the history a session replays. */

@@ -27,9 +27,9 @@ import { EventEmitter } from 'node:events';
 import { createError, isScuttlebuttError, type ScuttlebuttError } from '../errors.js';
 import type { AuthHandler } from '../protocol/auth.js';
 import type { SessionLimits } from '../protocol/limits.js';
-import { NEED_DATA, Session } from '../protocol/session.js';
-import type { Clock, Header, Update } from '../protocol/update.js';
-import type { ResetCollector, Scuttlebutt, UpdateSink } from '../scuttlebutt.js';
+import { NEED_DATA, type Session } from '../protocol/session.js';
+import type { Header, Update } from '../protocol/update.js';
+import type { Scuttlebutt, UpdateSink } from '../scuttlebutt.js';
 import { utf8Length } from './_utf8.js';
 import { type ConnectionTimeouts, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './limits.js';
 import type { Transport } from './transport.js';
@@ -157,8 +157,6 @@ export class PeerConnection extends EventEmitter implements UpdateSink {
   /** A label for logs: `kind:host:port` unless given. */
   readonly name: string;
   readonly #model: Scuttlebutt;
-  /** A reset snapshot being received (the reset extension), until its `"SYNC"`. */
-  #reset: ResetCollector | null = null;
   readonly #timeouts: ConnectionTimeouts;
   readonly #acceptUpdate: ((update: Update, connection: PeerConnection) => boolean) | undefined;
   readonly #relayDelayMs: ((update: Update, from: unknown, to: PeerConnection) => number) | undefined;
@@ -218,18 +216,13 @@ export class PeerConnection extends EventEmitter implements UpdateSink {
     this.#relayDelayMs = options.relayDelayMs;
     this.#now = options.now ?? Date.now;
     const readable = options.readable ?? true;
-    this.session = new Session({
-      id: model.id,
-      localClock: () => model.sources,
-      history: (clock) => model.replayFor(clock),
-      encodeUpdate: (update) => model.encodeUpdate(update),
-      ...(model.resetCapable ? { needsReset: (clock: Readonly<Clock>) => model.needsResetFor(clock) } : {}),
+    this.session = model.createSession({
       readable,
       writable: options.writable ?? true,
       sendClock: options.sendClock ?? !readable,
       ...(options.meta === undefined ? {} : { meta: options.meta }),
       limits: { ...model.limits, ...options.limits },
-      ...(options.auth === undefined ? {} : { auth: options.auth, sourcesVerified: model.verifies }),
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
     });
   }
 
@@ -501,15 +494,7 @@ export class PeerConnection extends EventEmitter implements UpdateSink {
     for (let event = session.nextEvent(); event !== NEED_DATA; event = session.nextEvent()) {
       if (this.#isClosed()) continue;
       switch (event.type) {
-        case 'reset':
-          this.#reset = this.#model.beginReset(event.clock);
-          break;
-        case 'resetDone':
-          this.#reset?.finish();
-          this.#reset = null;
-          break;
         case 'update':
-          this.#reset?.note(event.update);
           this.#receive(event.update);
           break;
         case 'header':

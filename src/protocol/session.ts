@@ -36,6 +36,14 @@ import { encodeLine, LineDecoder, MessageType, readMessage, SYNC } from './codec
 import { DEFAULT_MAX_BUFFERED_MESSAGES, DEFAULT_SESSION_LIMITS, type SessionLimits } from './limits.js';
 import { type Clock, copyClock, createClock, type Header, type Update } from './update.js';
 
+/** Takes a reset snapshot from a peer (the reset extension); see `Scuttlebutt.beginReset`. */
+export interface ResetCollector {
+  /** An update of the snapshot (applied or not: it shows the sender holds what it changes). */
+  note(update: Update): void;
+  /** The snapshot is complete. */
+  finish(): void;
+}
+
 /** Returned by {@link Session.nextEvent} when every event has been handed out. */
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
 
@@ -47,10 +55,6 @@ export type SessionEvent =
   | { readonly type: 'syncReceived' }
   | { readonly type: 'synced' }
   | { readonly type: 'outputEnded' }
-  /** The peer is about to send a full snapshot of itself at `clock` (the reset extension). */
-  | { readonly type: 'reset'; readonly clock: Clock }
-  /** The snapshot announced by `reset` is complete (its `"SYNC"` arrived). */
-  | { readonly type: 'resetDone' }
   /** The peer proved it holds the private key of `id` (auth extension). */
   | { readonly type: 'authenticated'; readonly id: string }
   /** The access policy refused an update (`ERR_SB_WRITE_DENIED`); it must not be applied or relayed. */
@@ -144,6 +148,13 @@ export interface SessionOptions {
    * `{reset: {clock}}`, so the peer can drop what we no longer have.
    */
   readonly needsReset?: (peerClock: Readonly<Clock>) => boolean;
+  /**
+   * The receiving side of the reset extension: called when the peer announces a snapshot made
+   * at its `clock`; the session then notes every update of the snapshot in the collector and
+   * finishes it when the snapshot's `"SYNC"` arrives. Updates still queued as events at that
+   * point belong to the snapshot, so the collector has already noted their keys.
+   */
+  readonly beginReset?: (senderClock: Readonly<Clock>) => ResetCollector | null;
   /** Whether the model verifies signatures, so an update's source is proven (passed to `auth.authorize`). */
   readonly sourcesVerified?: boolean;
 }
@@ -208,8 +219,11 @@ export class Session {
   #resetOwed = false;
   /** The replay under way is a reset snapshot: send every update, known to the peer or not. */
   #fullReplay = false;
+  readonly #beginReset: ((senderClock: Readonly<Clock>) => ResetCollector | null) | undefined;
   /** We are receiving a reset snapshot, until its `"SYNC"`. */
   #inReset = false;
+  /** What takes the snapshot being received (null when the model has nothing to drop). */
+  #resetCollector: ResetCollector | null = null;
   /** `close()` was called while history was still owed: end output once it is sent. */
   #closing = false;
   #syncSent: boolean;
@@ -239,6 +253,7 @@ export class Session {
     this.#localClock = options.localClock;
     this.#history = options.history;
     this.#needsReset = options.needsReset;
+    this.#beginReset = options.beginReset;
     this.#encodeUpdate = options.encodeUpdate ?? encodeLine;
     this.#decoder = new LineDecoder(this.limits.maxMessageBytes);
     this.#syncSent = !this.readable;
@@ -405,6 +420,7 @@ export class Session {
         // Recorded before the model sees it, so the model's broadcast skips this peer (no echo).
         if (seen === undefined || seen < update[1]) this.#peerClock[update[2]] = update[1];
         this.stats.updatesIn++;
+        this.#resetCollector?.note(update);
         const denied = this.#auth === undefined ? null : this.#authorize(update);
         if (denied !== null) {
           this.stats.updatesRefused++;
@@ -437,7 +453,7 @@ export class Session {
       case MessageType.RESET: {
         if (!this.writable || this.#inReset) return;
         this.#inReset = true;
-        this.#events.push({ type: 'reset', clock: message.clock });
+        this.#resetCollector = this.#beginReset?.(message.clock) ?? null;
         return;
       }
       case MessageType.AUTH_PROOF: {
@@ -447,7 +463,8 @@ export class Session {
       case MessageType.SYNC: {
         if (this.#inReset) {
           this.#inReset = false;
-          this.#events.push({ type: 'resetDone' });
+          this.#resetCollector?.finish();
+          this.#resetCollector = null;
         }
         if (this.#syncReceived) return;
         this.#syncReceived = true;

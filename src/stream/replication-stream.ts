@@ -15,9 +15,9 @@ import { Duplex } from 'node:stream';
 import type { ScuttlebuttError } from '../errors.js';
 import type { AuthHandler } from '../protocol/auth.js';
 import type { SessionLimits } from '../protocol/limits.js';
-import { NEED_DATA, Session } from '../protocol/session.js';
-import type { Clock, Header, Update } from '../protocol/update.js';
-import type { ResetCollector, Scuttlebutt } from '../scuttlebutt.js';
+import { NEED_DATA, type Session } from '../protocol/session.js';
+import type { Header, Update } from '../protocol/update.js';
+import type { Scuttlebutt } from '../scuttlebutt.js';
 
 /** The original's stream options, plus limits. */
 export interface StreamOptions {
@@ -62,8 +62,6 @@ export class ReplicationStream extends Duplex {
   name: string | undefined;
   readonly #model: Scuttlebutt;
   #flushScheduled = false;
-  /** A reset snapshot being received (the reset extension), until its `"SYNC"`. */
-  #reset: ResetCollector | null = null;
   #outputEnded = false;
   #pushedEnd = false;
   #errored = false;
@@ -81,12 +79,7 @@ export class ReplicationStream extends Duplex {
     );
     this.#model = model;
     this.name = options.name;
-    this.session = new Session({
-      id: model.id,
-      localClock: () => model.sources,
-      history: (clock) => model.replayFor(clock),
-      encodeUpdate: (update) => model.encodeUpdate(update),
-      ...(model.resetCapable ? { needsReset: (clock: Readonly<Clock>) => model.needsResetFor(clock) } : {}),
+    this.session = model.createSession({
       ...(options.readable === undefined ? {} : { readable: options.readable }),
       ...(options.writable === undefined ? {} : { writable: options.writable }),
       ...(options.sendClock === undefined ? {} : { sendClock: options.sendClock }),
@@ -95,7 +88,7 @@ export class ReplicationStream extends Duplex {
       ...(options.meta === undefined ? {} : { meta: options.meta }),
       wrapper: raw ? 'raw' : 'json',
       ...(options.limits === undefined ? {} : { limits: options.limits }),
-      ...(options.auth === undefined || options.auth === false ? {} : { auth: options.auth, sourcesVerified: model.verifies }),
+      ...(options.auth === undefined || options.auth === false ? {} : { auth: options.auth }),
     });
     // Never let a peer's garbage crash a process that forgot an 'error' listener.
     this.on('error', noop);
@@ -211,15 +204,7 @@ export class ReplicationStream extends Duplex {
     for (let event = session.nextEvent(); event !== NEED_DATA; event = session.nextEvent()) {
       if (this.#errored) continue;
       switch (event.type) {
-        case 'reset':
-          this.#reset = this.#model.beginReset(event.clock);
-          break;
-        case 'resetDone':
-          this.#reset?.finish();
-          this.#reset = null;
-          break;
         case 'update': {
-          this.#reset?.note(event.update);
           const result = this.#model.receiveUpdate(event.update, this);
           if (typeof result === 'object') this.#fail(result, false);
           break;
