@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createError, type ErrorCode, LocalProtocolError, type ScuttlebuttError } from './errors.js';
+import type { CollectedHorizon } from './models/_tombstones.js';
 import { assertDuration, assertFunction, assertId } from './protocol/_assert.js';
 import type { AuthHandler } from './protocol/auth.js';
 import { HybridClock } from './protocol/clock.js';
@@ -52,6 +53,11 @@ export interface UpdateSink {
   offerUpdate(update: Update, from?: UpdateSink | Scuttlebutt<unknown>): void;
   /** Called once when the model is disposed: flush what is queued and end. */
   endReplication?(): void;
+  /**
+   * Called when the model collected deletions, or learnt of collected ones: send the peer a
+   * reset snapshot if it may still hold what they deleted (see `Session.requestReset`).
+   */
+  requestReset?(): void;
 }
 
 /** Options of every model. A string is taken as the id, as in the original. */
@@ -90,7 +96,7 @@ export type { ResetCollector };
 /** What a transport chooses of a session; the model supplies the rest (see {@link Scuttlebutt.createSession}). */
 export type PeerSessionOptions = Omit<
   SessionOptions,
-  'id' | 'localClock' | 'history' | 'encodeUpdate' | 'needsReset' | 'beginReset' | 'sourcesVerified'
+  'id' | 'localClock' | 'history' | 'encodeUpdate' | 'needsReset' | 'collectedClock' | 'beginReset' | 'sourcesVerified'
 >;
 
 export type ChangeProblem = string | { readonly code: ErrorCode; readonly message: string };
@@ -142,6 +148,9 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   readonly #clones = new Set<Scuttlebutt<C>>();
   /** Per source: updates waiting for an asynchronous verification of an earlier one. */
   readonly #verifying = new Map<string, PendingUpdate<C>[]>();
+  /** The deletions this model collects, when it does (see {@link collectsTombstones}). */
+  #tombstones: CollectedHorizon | null = null;
+  #resetCheckQueued = false;
   #lastEncoded: Update | null = null;
   #lastLine = '';
   #disposed = false;
@@ -366,26 +375,60 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   }
 
   /**
-   * Whether this model collects deleted data and so takes part in the reset extension: its
-   * streams announce `reset: 1` and send a full snapshot to a peer that may hold what was
-   * collected. `false` here; `Model` with a finite `tombstoneTtlMs` says true.
+   * For subclasses that replicate deletions: registers the collector of their tombstones. When
+   * it collects (a finite grace period), the model takes part in the reset extension: its
+   * streams announce `reset: 1` and send a full snapshot to a peer whose clock is older than a
+   * collected deletion, and they take such snapshots from peers (see {@link beginReset}).
+   */
+  protected collectsTombstones(collector: CollectedHorizon): void {
+    this.#tombstones = collector;
+    collector.onCollected = () => {
+      // Once per tick: a collection may drop many tombstones, a reset teach many sources.
+      if (this.#resetCheckQueued) return;
+      this.#resetCheckQueued = true;
+      queueMicrotask(() => {
+        this.#resetCheckQueued = false;
+        for (const stream of this.#streams) stream.requestReset();
+        for (const sink of this.#sinks) sink.requestReset?.();
+      });
+    };
+  }
+
+  /**
+   * Whether this model collects deleted data and so takes part in the reset extension (a model
+   * built with a finite `tombstoneTtlMs`).
    */
   get resetCapable(): boolean {
-    return false;
+    return this.#tombstones?.enabled ?? false;
   }
 
   /** Whether a peer with this clock may hold data this model collected (then it gets a reset). */
-  needsResetFor(_peerClock: Readonly<Clock>): boolean {
-    return false;
+  needsResetFor(peerClock: Readonly<Clock>): boolean {
+    return this.#tombstones?.needsResetFor(peerClock) ?? false;
   }
 
   /**
    * Starts taking a reset snapshot a peer sends, made at its clock `senderClock`: every update
    * of the snapshot is passed to `note`, and `finish` runs at its end. Returns `null` when this
-   * model has nothing to drop (the default); `Model` drops the keys the sender no longer has.
+   * model has nothing to drop (the default); the models that collect deletions drop what the
+   * sender had seen and no longer holds.
    */
   beginReset(_senderClock: Readonly<Clock>): ResetCollector | null {
     return null;
+  }
+
+  #takeReset(senderClock: Readonly<Clock>, senderCollected: Readonly<Clock>): ResetCollector | null {
+    const collector = this.beginReset(senderClock);
+    const tombstones = this.#tombstones;
+    if (collector === null || tombstones === null) return collector;
+    return {
+      note: (update) => collector.note(update),
+      finish: () => {
+        collector.finish();
+        // A peer older than what the sender collected may hold it too: we reset such peers now.
+        tombstones.learn(senderCollected);
+      },
+    };
   }
 
   /**
@@ -403,8 +446,13 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       localClock: () => this.sources,
       history: (clock) => this.replay(clock),
       encodeUpdate: (update) => this.encodeUpdate(update),
-      ...(this.resetCapable ? { needsReset: (clock: Readonly<Clock>) => this.needsResetFor(clock) } : {}),
-      beginReset: (clock) => this.beginReset(clock),
+      ...(this.resetCapable && this.#tombstones !== null
+        ? {
+            needsReset: (clock: Readonly<Clock>) => this.needsResetFor(clock),
+            collectedClock: () => (this.#tombstones as CollectedHorizon).collected,
+          }
+        : {}),
+      beginReset: (clock, collected) => this.#takeReset(clock, collected),
       ...(options.auth === undefined ? {} : { sourcesVerified: this.verifies }),
     });
   }

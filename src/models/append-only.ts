@@ -14,21 +14,22 @@
  * Order: items are listed by (push timestamp, source), the same on every replica.
  *
  * What it keeps, and for how long: every live item; per removed item, its id and the remove's
- * stamp, until {@link AppendOnly.collectTombstones} drops them (the core's tombstone
- * collection, issue 8 item 6). A removed item's value is dropped at once.
+ * stamp for `tombstoneTtlMs` (default: forever), then collected, and a peer older than a
+ * collected remove gets a reset (see `_tombstones.ts`). A removed item's value is dropped at once.
  */
 import { createError, LocalProtocolError, type ScuttlebuttError } from '../errors.js';
 import { HistoryIndex } from '../protocol/history.js';
 import type { Clock, Update } from '../protocol/update.js';
-import { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions, type UpdateSink } from '../scuttlebutt.js';
+import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions, type UpdateSink } from '../scuttlebutt.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
 import { SortedList } from './_sorted-list.js';
+import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './_tombstones.js';
 
 /** An AppendOnly change: `{push: item}` or `{remove: "source:ts"}`. */
 export type AppendOnlyChange = { push: unknown } | { remove: string };
 
 /** Options of {@link AppendOnly}. */
-export interface AppendOnlyOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V> {}
+export interface AppendOnlyOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V>, TombstoneOptions {}
 
 class Pushed {
   constructor(
@@ -81,11 +82,26 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
   readonly #index = new HistoryIndex<Pushed | Removal>();
   readonly #schema: StandardSchemaV1<unknown, V> | undefined;
   #checked = false;
+  readonly #tombstones: TombstoneCollector<Removal>;
+  /** How long a remove is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
+  readonly tombstoneTtlMs: number;
 
-  /** @param options - an id, or model options plus `schema` for the items */
+  /** @param options - an id, or model options plus `schema` for the items and `tombstoneTtlMs` */
   constructor(options?: string | AppendOnlyOptions<V>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
+    this.tombstoneTtlMs = tombstoneTtlOf(options);
+    this.#tombstones = new TombstoneCollector<Removal>(
+      this.tombstoneTtlMs,
+      () => this.now(),
+      (removal) => {
+        if (this.#removed.get(removal.target) !== removal) return false;
+        this.#index.remove(removal);
+        this.#removed.delete(removal.target);
+        return true;
+      },
+    );
+    this.collectsTombstones(this.#tombstones);
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -198,25 +214,46 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
   }
 
   /**
-   * Forgets removals made before `beforeTs`. Only safe once every peer has them (or with the
-   * core's reset for peers that come back later). @returns how many were dropped
+   * Drops removes older than `tombstoneTtlMs` (also run at every handshake and, cheaply, after
+   * every remove). A peer whose clock is older than a collected remove gets a reset.
+   * @param nowMs - the time to measure against (default: the model's clock)
+   * @returns how many were dropped
    */
-  collectTombstones(beforeTs: number): number {
-    let dropped = 0;
-    for (const [id, removal] of this.#removed) {
-      if (removal.ts >= beforeTs) continue;
-      this.#index.remove(removal);
-      this.#removed.delete(id);
-      dropped++;
-    }
-    return dropped;
+  collectTombstones(nowMs: number = this.now()): number {
+    return this.#tombstones.collect(nowMs);
+  }
+
+  /**
+   * Takes a reset snapshot: items the sender did not send, whose push it had seen, were removed
+   * there and the remove collected; they are removed here too (emitting `remove`).
+   */
+  override beginReset(senderClock: Readonly<Clock>): ResetCollector {
+    return keyedReset(senderClock, {
+      identitiesOf: (update) => {
+        const change = update[0];
+        return typeof change === 'object' && change !== null && 'push' in change ? [itemId(update[2], update[1])] : [];
+      },
+      held: () => this.#items,
+      dropIdentity: (id) => this.#unlist(this.#items.get(id) as Pushed),
+    });
+  }
+
+  /** Takes a live item out of the list. */
+  #unlist(entry: Pushed): void {
+    this.#items.delete(entry.id);
+    this.#index.remove(entry);
+    this.#ordered.remove(entry);
+    if (this.listenerCount('_remove') > 0) this.emitLocal('_remove', toUpdate(entry));
+    this.emitLocal('remove', entry.item);
   }
 
   override history(sources?: Readonly<Clock> | null): Update<AppendOnlyChange>[] {
+    this.collectTombstones();
     return this.#index.since(sources).map(toUpdate);
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
+    this.collectTombstones();
     for (const entry of this.#index.since(sources)) yield toUpdate(entry);
   }
 
@@ -252,15 +289,11 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
     const removal = new Removal(target, ts, source, extra);
     this.#removed.set(target, removal);
     this.#index.add(removal);
+    this.#tombstones.add(removal);
     const entry = this.#items.get(target);
-    if (entry !== undefined) {
-      this.#items.delete(target);
-      this.#index.remove(entry);
-      this.#ordered.remove(entry);
-      if (this.listenerCount('_remove') > 0) this.emitLocal('_remove', toUpdate(entry));
-      this.emitLocal('remove', entry.item);
-    }
+    if (entry !== undefined) this.#unlist(entry);
     this.emitLocal('update', change, ts, source);
+    this.#tombstones.tick();
     return true;
   }
 }

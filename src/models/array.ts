@@ -15,8 +15,9 @@
  * kept in a sorted array for positions.
  *
  * What it keeps, and for how long: one entry per live element, plus one small tombstone (key,
- * stamp) per deleted element until {@link RArray.collectTombstones} is called for it (the core's
- * tombstone collection, issue 8 item 6). Superseded values are dropped at once.
+ * stamp) per deleted element for `tombstoneTtlMs` (default: forever), then collected, and a peer
+ * older than a collected deletion gets a reset (see `_tombstones.ts`). Superseded values are
+ * dropped at once.
  *
  * Fixed from r-array: its `DOEMIT`/`CHANGE` flags are module-global, so an edit made on one
  * array while another applies an update was lost; `applyUpdate` returned true for an update
@@ -26,16 +27,17 @@
 import { createError, LocalProtocolError } from '../errors.js';
 import { HistoryIndex } from '../protocol/history.js';
 import type { Clock, Update } from '../protocol/update.js';
-import { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
+import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
 import { between, digitsFor, isPositionKey, MAX_POSITION_KEY_LENGTH } from './_position.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
 import { SortedList } from './_sorted-list.js';
+import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './_tombstones.js';
 
 /** An RArray change: `{positionKey: value | null}`. */
 export type ArrayChange = Record<string, unknown>;
 
 /** Options of {@link RArray}. */
-export interface RArrayOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V> {}
+export interface RArrayOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V>, TombstoneOptions {}
 
 /** The state of one position key. */
 class Entry {
@@ -91,15 +93,35 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   readonly #index = new HistoryIndex<Record_>();
   readonly #schema: StandardSchemaV1<unknown, V> | undefined;
   #checked = false;
-  #tombstones = 0;
+  /** Number of deleted keys remembered. */
+  #deleted = 0;
+  readonly #tombstones: TombstoneCollector<Entry>;
+  /** How long a deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
+  readonly tombstoneTtlMs: number;
 
   /**
    * @param options - an id, or model options plus `schema` (a Standard Schema for the values)
-   * @throws TypeError for a bad `schema`
+   *   and `tombstoneTtlMs`
+   * @throws TypeError for a bad `schema`, RangeError for a bad `tombstoneTtlMs`
    */
   constructor(options?: string | RArrayOptions<V>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
+    this.tombstoneTtlMs = tombstoneTtlOf(options);
+    this.#tombstones = new TombstoneCollector<Entry>(
+      this.tombstoneTtlMs,
+      () => this.now(),
+      (entry) => {
+        // Entries are updated in place: this one may have been written again since it was queued.
+        if (entry.value !== null || this.#store.get(entry.key) !== entry) return false;
+        this.#release(entry);
+        entry.batch = null;
+        this.#store.delete(entry.key);
+        this.#deleted--;
+        return true;
+      },
+    );
+    this.collectsTombstones(this.#tombstones);
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -121,7 +143,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
 
   /** Number of deleted keys still remembered (tombstones). */
   get tombstoneCount(): number {
-    return this.#tombstones;
+    return this.#deleted;
   }
 
   /** The first position key, or `undefined` when empty. */
@@ -287,27 +309,52 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   }
 
   /**
-   * Forgets tombstones (deleted keys) written before `beforeTs`. Only safe once every peer has
-   * them, or with the core's reset for peers that come back later: a peer that still has the
-   * element and missed the deletion would otherwise keep it. @returns how many were dropped
+   * Drops deletions older than `tombstoneTtlMs` (also run at every handshake and, cheaply, after
+   * every deletion). A peer whose clock is older than a collected deletion gets a reset.
+   * @param nowMs - the time to measure against (default: the model's clock)
+   * @returns how many were dropped
    */
-  collectTombstones(beforeTs: number): number {
-    let dropped = 0;
-    for (const [key, entry] of this.#store) {
-      if (entry.value !== null || entry.ts >= beforeTs) continue;
-      this.#release(entry);
-      this.#store.delete(key);
-      dropped++;
-    }
-    this.#tombstones -= dropped;
-    return dropped;
+  collectTombstones(nowMs: number = this.now()): number {
+    return this.#tombstones.collect(nowMs);
+  }
+
+  /**
+   * Takes a reset snapshot: position keys the sender did not send, held by a write it had
+   * seen, were deleted there and collected; they are dropped here too (emitting `preupdate`
+   * and `update` with `{key: null}` for live ones).
+   */
+  override beginReset(senderClock: Readonly<Clock>): ResetCollector {
+    return keyedReset(senderClock, {
+      identitiesOf: (update) => {
+        const change = update[0];
+        return typeof change === 'object' && change !== null && !Array.isArray(change) ? Object.keys(change) : [];
+      },
+      held: () => this.#store,
+      dropIdentity: (key) => {
+        const entry = this.#store.get(key) as Entry;
+        const live = entry.value !== null;
+        const apply: ArrayChange = {};
+        define(apply, key, null);
+        if (live) this.emitLocal('preupdate', apply);
+        this.#release(entry);
+        entry.batch = null; // a batch it came from must not send it any more
+        this.#store.delete(key);
+        if (!live) this.#deleted--;
+        else {
+          this.#keys.remove(key);
+          this.emitLocal('update', apply);
+        }
+      },
+    });
   }
 
   override history(sources?: Readonly<Clock> | null): Update<ArrayChange>[] {
+    this.collectTombstones();
     return this.#index.since(sources).map((record) => this.#toUpdate(record));
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
+    this.collectTombstones();
     for (const record of this.#index.since(sources)) yield this.#toUpdate(record);
   }
 
@@ -343,7 +390,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
       let wasLive = false;
       if (entry !== undefined) {
         wasLive = entry.value !== null;
-        if (!wasLive) this.#tombstones--;
+        if (!wasLive) this.#deleted--;
         this.#release(entry);
         entry.value = value;
         entry.ts = ts;
@@ -354,7 +401,10 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
         entry = new Entry(key, value, ts, source, batch, batch === null ? extra : undefined);
         this.#store.set(key, entry);
       }
-      if (value === null) this.#tombstones++;
+      if (value === null) {
+        this.#deleted++;
+        this.#tombstones.add(entry);
+      }
       if (batch === null) this.#index.add(entry);
       else {
         batch.entries.push(entry);
@@ -368,6 +418,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
     }
     if (batch !== null) this.#index.add(batch);
     this.emitLocal('update', apply);
+    this.#tombstones.tick();
     return true;
   }
 

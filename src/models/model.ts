@@ -6,32 +6,25 @@
  * Ties: the original let the later arrival win on equal timestamps, so two replicas could keep
  * different values forever (bug M1). Here the higher (ts, source) pair wins everywhere.
  * Memory: one compact entry per key (not the parsed update arrays), indexed by source so that
- * `history(clock)` costs what the peer lacks. Tombstones are kept (their collection is issue #8).
+ * `history(clock)` costs what the peer lacks. Tombstones are kept for `tombstoneTtlMs` (default:
+ * forever, as the original), then collected (see `_tombstones.ts`).
  * Typed values: `new Model({ schema })` takes a Standard Schema v1 validator for the values
  * (deletions, `null`, are always allowed); see `_schema.ts`.
  */
 import { createError, LocalProtocolError } from '../errors.js';
-import { assertDuration } from '../protocol/_assert.js';
 import { HistoryIndex } from '../protocol/history.js';
 import type { Clock, Update } from '../protocol/update.js';
-import { createClock, isForbiddenName } from '../protocol/update.js';
+import { isForbiddenName } from '../protocol/update.js';
 import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
+import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './_tombstones.js';
 
 /** A Model change: `[key, value]`. */
 export type ModelChange = [key: string, value: unknown];
 
 /** Options of {@link Model}: the model options plus a `schema` for the values. */
-export interface ModelOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V> {
-  /**
-   * How long a deletion (a `null` value) is kept, in ms on the model clock, before it may be
-   * collected (default `Infinity`: kept forever, as the original). With a finite value, streams
-   * announce the reset extension, and a peer that connects with a clock older than a collected
-   * deletion gets a full snapshot so that it drops the key instead of bringing it back. Set it on
-   * every replica; an original peer cannot take a reset.
-   */
-  tombstoneTtlMs?: number;
-}
+/** Options of {@link Model}: the model options, a `schema` for the values and `tombstoneTtlMs`. */
+export interface ModelOptions<V = unknown> extends ScuttlebuttOptions, SchemaOption<V>, TombstoneOptions {}
 
 class Entry {
   constructor(
@@ -69,14 +62,9 @@ function wins(ts: number, source: string, current: Entry): boolean {
 export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   readonly #store = new Map<string, Entry>();
   readonly #index = new HistoryIndex<Entry>();
-  /** How long a deletion is kept (see {@link ModelOptions.tombstoneTtlMs}). */
+  /** How long a deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
   readonly tombstoneTtlMs: number;
-  /** Deletions in the order they were applied, for collection. */
-  #tombstones: Entry[] = [];
-  #tombstoneHead = 0;
-  /** Per source, the newest timestamp of a collected deletion. */
-  readonly #collected: Clock = createClock();
-  /** Whether anyone ever listened to a `change:KEY` event; saves building the name per update. */
+  readonly #tombstones: TombstoneCollector<Entry>;
   /**
    * Listener counts of the events emitted per applied update, kept by `newListener` and
    * `removeListener`, so that an update nobody listens to costs no event dispatch and no
@@ -94,10 +82,18 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   constructor(options?: string | ModelOptions<V>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
-    this.tombstoneTtlMs = assertDuration(
-      'tombstoneTtlMs',
-      typeof options === 'object' && options !== null ? (options.tombstoneTtlMs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY,
+    this.tombstoneTtlMs = tombstoneTtlOf(options);
+    this.#tombstones = new TombstoneCollector<Entry>(
+      this.tombstoneTtlMs,
+      () => this.now(),
+      (entry) => {
+        if (this.#store.get(entry.key) !== entry) return false; // set again since: not a tombstone any more
+        this.#store.delete(entry.key);
+        this.#index.remove(entry);
+        return true;
+      },
     );
+    this.collectsTombstones(this.#tombstones);
     this.#trackListeners();
   }
 
@@ -223,37 +219,14 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
    * @returns how many deletions were dropped
    */
   collectTombstones(nowMs: number = this.now()): number {
-    if (this.tombstoneTtlMs === Number.POSITIVE_INFINITY) return 0;
-    const oldest = nowMs - this.tombstoneTtlMs;
-    const queue = this.#tombstones;
-    let dropped = 0;
-    while (this.#tombstoneHead < queue.length) {
-      const entry = queue[this.#tombstoneHead] as Entry;
-      if (entry.ts > oldest) break;
-      this.#tombstoneHead++;
-      if (this.#store.get(entry.key) !== entry) continue; // set again since: not a tombstone any more
-      this.#store.delete(entry.key);
-      this.#index.remove(entry);
-      const seen = this.#collected[entry.source];
-      if (seen === undefined || seen < entry.ts) this.#collected[entry.source] = entry.ts;
-      dropped++;
-    }
-    if (this.#tombstoneHead > 1024 && this.#tombstoneHead * 2 > queue.length) {
-      this.#tombstones = queue.slice(this.#tombstoneHead);
-      this.#tombstoneHead = 0;
-    }
-    return dropped;
+    return this.#tombstones.collect(nowMs);
   }
 
-  override get resetCapable(): boolean {
-    return this.tombstoneTtlMs !== Number.POSITIVE_INFINITY;
-  }
-
-  override needsResetFor(peerClock: Readonly<Clock>): boolean {
-    for (const source in this.#collected) {
-      if ((peerClock[source] ?? 0) < (this.#collected[source] as number)) return true;
-    }
-    return false;
+  /** Number of deletions still remembered (tombstones). */
+  get tombstoneCount(): number {
+    let n = 0;
+    for (const entry of this.#store.values()) if (entry.value === null) n++;
+    return n;
   }
 
   /**
@@ -263,24 +236,22 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
    * seen are kept: they are news to it.
    */
   override beginReset(senderClock: Readonly<Clock>): ResetCollector {
-    const sent = new Set<string>();
-    return {
-      note: (update) => {
+    return keyedReset(senderClock, {
+      identitiesOf: (update) => {
         const change = update[0];
-        if (Array.isArray(change) && typeof change[0] === 'string') sent.add(change[0]);
+        return Array.isArray(change) && typeof change[0] === 'string' ? [change[0]] : [];
       },
-      finish: () => {
-        for (const [key, entry] of [...this.#store]) {
-          if (sent.has(key) || entry.ts > (senderClock[entry.source] ?? 0)) continue;
-          this.#store.delete(key);
-          this.#index.remove(entry);
-          if (entry.value !== null) {
-            this.emit('change', key, null);
-            this.emit(`change:${key}`, null);
-          }
+      held: () => this.#store,
+      dropIdentity: (key) => {
+        const entry = this.#store.get(key) as Entry;
+        this.#store.delete(key);
+        this.#index.remove(entry);
+        if (entry.value !== null) {
+          this.emit('change', key, null);
+          this.emit(`change:${key}`, null);
         }
       },
-    };
+    });
   }
 
   override applyUpdate(update: Update<ModelChange>): boolean {
@@ -307,7 +278,10 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     }
     this.#store.set(key, entry);
     this.#index.add(entry);
-    if (value === null && this.tombstoneTtlMs !== Number.POSITIVE_INFINITY) this.#tombstones.push(entry);
+    if (value === null && this.#tombstones.enabled) {
+      this.#tombstones.add(entry);
+      this.#tombstones.tick();
+    }
     // Model does not override emit, so EventEmitter's own is called directly: this is the hot path.
     const listening = this.#listening;
     if (listening.size > 0) {

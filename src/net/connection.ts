@@ -295,6 +295,11 @@ export class PeerConnection extends EventEmitter implements UpdateSink {
     this.#pump();
   }
 
+  /** @internal The model collected deletions (see {@link UpdateSink.requestReset}). */
+  requestReset(): void {
+    if (this.session.requestReset()) this.#schedulePump();
+  }
+
   /** @internal A live update from the model (see {@link UpdateSink}). */
   offerUpdate(update: Update, from?: unknown): void {
     // Too much held back (a flood): release it all now, in order, rather than grow without bound.

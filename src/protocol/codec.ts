@@ -22,8 +22,9 @@ export const MessageType = {
   /** `{auth: {v, id, sig, key?}}` (no `clock`): a peer-authentication proof, sent only to peers that offered auth. */
   AUTH_PROOF: 'authProof',
   /**
-   * `{reset: {clock}}` (no `clock` at the top): the history that follows is a full snapshot of the
-   * sender at that clock; sent only to peers whose header announced `reset: 1`.
+   * `{reset: {clock, collected?}}` (no `clock` at the top): the history that follows is a full
+   * snapshot of the sender at `clock`; `collected` is, per source, the newest deletion whose
+   * tombstone the sender no longer keeps. Sent only to peers whose header announced `reset: 1`.
    */
   RESET: 'reset',
   /** Anything else (numbers, `null`, other strings): ignored, as the original does. */
@@ -36,7 +37,7 @@ export type Message =
   | { readonly type: typeof MessageType.UPDATE; readonly update: Update }
   | { readonly type: typeof MessageType.SYNC }
   | { readonly type: typeof MessageType.AUTH_PROOF; readonly proof: AuthProof }
-  | { readonly type: typeof MessageType.RESET; readonly clock: Clock }
+  | { readonly type: typeof MessageType.RESET; readonly clock: Clock; readonly collected: Clock }
   | { readonly type: typeof MessageType.IGNORED; readonly value: unknown };
 
 /** The literal that ends history. */
@@ -59,7 +60,9 @@ export function readMessage(value: unknown, maxSources: number): Message {
     if (isAuthMessage(object)) return { type: MessageType.AUTH_PROOF, proof: validateAuthProof(object) };
     if (object.clock === undefined && typeof object.reset === 'object' && object.reset !== null) {
       const inner = object.reset as Record<string, unknown>;
-      return { type: MessageType.RESET, clock: validateHeader({ id: '', clock: inner.clock }, maxSources).clock };
+      const clock = validateHeader({ id: '', clock: inner.clock }, maxSources).clock;
+      const collected = validateHeader({ id: '', clock: inner.collected ?? {} }, maxSources).clock;
+      return { type: MessageType.RESET, clock, collected };
     }
     return { type: MessageType.HEADER, header: validateHeader(value as Record<string, unknown>, maxSources) };
   }

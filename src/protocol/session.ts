@@ -145,16 +145,18 @@ export interface SessionOptions {
    * The reset extension: whether a peer with this clock may hold data we collected (deleted
    * keys whose tombstones are gone). When given, our header announces `reset: 1`; when the
    * peer announced it too and this returns true, our history is a full snapshot preceded by
-   * `{reset: {clock}}`, so the peer can drop what we no longer have.
+   * `{reset: {clock, collected}}`, so the peer can drop what we no longer have.
    */
   readonly needsReset?: (peerClock: Readonly<Clock>) => boolean;
+  /** With `needsReset`: per source, the newest deletion we collected (sent in a reset). */
+  readonly collectedClock?: () => Readonly<Clock>;
   /**
    * The receiving side of the reset extension: called when the peer announces a snapshot made
-   * at its `clock`; the session then notes every update of the snapshot in the collector and
+   * at its `clock`, having collected deletions up to `collected`; the session then notes every update of the snapshot in the collector and
    * finishes it when the snapshot's `"SYNC"` arrives. Updates still queued as events at that
    * point belong to the snapshot, so the collector has already noted their keys.
    */
-  readonly beginReset?: (senderClock: Readonly<Clock>) => ResetCollector | null;
+  readonly beginReset?: (senderClock: Readonly<Clock>, senderCollected: Readonly<Clock>) => ResetCollector | null;
   /** Whether the model verifies signatures, so an update's source is proven (passed to `auth.authorize`). */
   readonly sourcesVerified?: boolean;
 }
@@ -219,7 +221,12 @@ export class Session {
   #resetOwed = false;
   /** The replay under way is a reset snapshot: send every update, known to the peer or not. */
   #fullReplay = false;
-  readonly #beginReset: ((senderClock: Readonly<Clock>) => ResetCollector | null) | undefined;
+  /** A reset asked for while live: sent once no replay is under way. */
+  #resetRequested = false;
+  /** The replay under way is a reset snapshot sent while live: it ends with its own `"SYNC"`. */
+  #liveSnapshot = false;
+  readonly #beginReset: ((senderClock: Readonly<Clock>, senderCollected: Readonly<Clock>) => ResetCollector | null) | undefined;
+  readonly #collectedClock: (() => Readonly<Clock>) | undefined;
   /** We are receiving a reset snapshot, until its `"SYNC"`. */
   #inReset = false;
   /** What takes the snapshot being received (null when the model has nothing to drop). */
@@ -254,6 +261,7 @@ export class Session {
     this.#history = options.history;
     this.#needsReset = options.needsReset;
     this.#beginReset = options.beginReset;
+    this.#collectedClock = options.collectedClock;
     this.#encodeUpdate = options.encodeUpdate ?? encodeLine;
     this.#decoder = new LineDecoder(this.limits.maxMessageBytes);
     this.#syncSent = !this.readable;
@@ -316,8 +324,25 @@ export class Session {
       this.#queueHead < this.#queue.length ||
       this.#replay !== null ||
       this.#replayPending ||
-      (this.#behind && this.#state === 'LIVE')
+      (this.#state === 'LIVE' && (this.#behind || this.#resetRequested))
     );
+  }
+
+  /**
+   * Sends the peer a reset snapshot if it announced the extension and may hold data we have
+   * collected (its clock, as we know it, is older than a collected deletion). Called by the model
+   * when what it collected grew: after a reset it took from another peer, the deletion it learnt
+   * of must reach this peer too, also when the session is already live (the snapshot then goes
+   * out between live updates, followed by its own `"SYNC"`).
+   * @returns whether a snapshot is owed: poll for output
+   */
+  requestReset(): boolean {
+    if (this.#remote?.reset !== 1 || this.#needsReset === undefined || this.#closing) return false;
+    if (this.#state !== 'REPLAY' && this.#state !== 'LIVE') return false;
+    if (!this.#needsReset(this.#peerClock)) return false;
+    if (this.#state === 'REPLAY' && this.#replayPending) this.#resetOwed = true;
+    else this.#resetRequested = true;
+    return true;
   }
 
   #move(trigger: OutboundTrigger): boolean {
@@ -453,7 +478,7 @@ export class Session {
       case MessageType.RESET: {
         if (!this.writable || this.#inReset) return;
         this.#inReset = true;
-        this.#resetCollector = this.#beginReset?.(message.clock) ?? null;
+        this.#resetCollector = this.#beginReset?.(message.clock, message.collected) ?? null;
         return;
       }
       case MessageType.AUTH_PROOF: {
@@ -647,14 +672,12 @@ export class Session {
       this.#enqueueMessage({ auth: this.#proofPending });
       this.#proofPending = null;
     }
-    if (this.#replayPending) {
+    if (this.#resetRequested && this.#state === 'LIVE' && this.#replay === null) this.#startLiveSnapshot();
+    else if (this.#replayPending) {
       this.#replayPending = false;
       if (this.#resetOwed) {
         this.#resetOwed = false;
-        this.#fullReplay = true;
-        this.stats.resets++;
-        this.#enqueueMessage({ reset: { clock: copyClock(this.#localClock()) } });
-        this.#replay = this.#history(createClock())[Symbol.iterator]();
+        this.#startSnapshot();
       } else {
         this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
       }
@@ -671,6 +694,14 @@ export class Session {
         this.#replay = null;
         this.#fullReplay = false;
         if (this.#state === 'REPLAY') this.#finishReplay();
+        else if (this.#liveSnapshot) {
+          this.#liveSnapshot = false;
+          this.#enqueueMessage(SYNC);
+        }
+        if (this.#resetRequested && this.#state === 'LIVE') {
+          this.#startLiveSnapshot();
+          continue;
+        }
         // Updates offered during this pass wait for the next one: start it now, or nobody
         // would (the adapter only polls again when something is queued).
         if (!(this.#behind && this.#state === 'LIVE')) {
@@ -693,6 +724,23 @@ export class Session {
       clock[update[2]] = update[1];
       this.#enqueueUpdate(update);
     }
+  }
+
+  /** Starts a reset: `{reset: {clock, collected}}`, then every update we hold. */
+  #startSnapshot(): void {
+    this.#fullReplay = true;
+    this.stats.resets++;
+    const collected = this.#collectedClock?.();
+    const clock = copyClock(this.#localClock());
+    this.#enqueueMessage({ reset: collected === undefined ? { clock } : { clock, collected: copyClock(collected) } });
+    this.#replay = this.#history(createClock())[Symbol.iterator]();
+  }
+
+  /** A reset while live: the snapshot goes out between live updates and ends with its own `"SYNC"`. */
+  #startLiveSnapshot(): void {
+    this.#resetRequested = false;
+    this.#liveSnapshot = true;
+    this.#startSnapshot();
   }
 
   #finishReplay(): void {

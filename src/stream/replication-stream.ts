@@ -124,6 +124,11 @@ export class ReplicationStream extends Duplex {
     if (this.session.sendUpdate(update) || this.session.wantsToTransmit) this.#scheduleFlush();
   }
 
+  /** @internal The model collected deletions: reset the peer if it may hold what they deleted. */
+  requestReset(): void {
+    if (this.session.requestReset()) this.#scheduleFlush();
+  }
+
   /** Ends replication on this stream: queued output is flushed, then both sides end. */
   endReplication(): void {
     this.session.close();

@@ -9,13 +9,16 @@
  *    brings no deleted element back.
  * 2. Deletions made on one side of a partition, while the other side keeps writing elsewhere,
  *    win everywhere once the partition heals.
+ * 3. The same, but the deletions' tombstones are collected before the partition heals (the
+ *    grace period passes): the replicas that were away get a reset, drop the deleted elements,
+ *    and everyone converges; what the away side wrote meanwhile survives.
  *
  * Replay a failure with the seed fast-check prints: `SB_SEED=<seed> SB_PATH=<path>`.
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Scuttlebutt } from '../../src/index.ts';
-import { SimNetwork, seededRandom, TOPOLOGIES, topologyEdges } from './sim-network.ts';
+import { FakeTime, SimNetwork, seededRandom, TOPOLOGIES, topologyEdges } from './sim-network.ts';
 import { fcParams } from './sim-scenario.ts';
 
 /** How one model is driven by the properties. */
@@ -38,6 +41,8 @@ export interface ModelSpec<M extends Scuttlebutt, Op> {
   liveSize?(model: M): number;
   /** Checks two replicas agree (default: equal snapshots). */
   agree?(a: M, b: M): void;
+  /** A replica that collects tombstones after `ttlMs` on the clock `now` (for property 3). */
+  createCollecting?(id: string, now: () => number, ttlMs: number): M & { collectTombstones(): number };
 }
 
 type Step<Op> =
@@ -171,6 +176,63 @@ export function partitionDeletionProperty<M extends Scuttlebutt, Op>(spec: Model
         await settleAll(net, seed + 3);
         net.assertClean();
         assertSame(spec, models, 'after healing');
+        for (const model of models) for (const id of deleted) assert.ok(!spec.present(model, id), `${id} came back on ${model.id}`);
+      } finally {
+        net.close();
+      }
+    }),
+    fcParams(runs),
+  );
+}
+
+/** Property 3: a replica away longer than the grace period gets a reset and drops what was deleted. */
+export function resetProperty<M extends Scuttlebutt, Op>(spec: ModelSpec<M, Op>, runs: number): Promise<void> {
+  const create = spec.createCollecting;
+  if (create === undefined) throw new Error('resetProperty needs spec.createCollecting');
+  const scenario = fc.integer({ min: 2, max: 4 }).chain((peers) =>
+    fc.record({
+      peers: fc.constant(peers),
+      topology: fc.constantFrom(...TOPOLOGIES),
+      setup: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { minLength: 3, maxLength: 12 }),
+      away: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { maxLength: 12 }),
+      awayDeletions: fc.integer({ min: 0, max: 3 }),
+      side: fc.array(fc.boolean(), { minLength: peers, maxLength: peers }),
+      deletions: fc.integer({ min: 1, max: 4 }),
+      seed: fc.nat(),
+    }),
+  );
+  const ttlMs = 1000;
+  return fc.assert(
+    fc.asyncProperty(scenario, async ({ peers, topology, setup, away, awayDeletions, side, deletions, seed }) => {
+      const time = new FakeTime();
+      const models = IDS.slice(0, peers).map((id) => create(id, time.nowFor(), ttlMs));
+      const net = new SimNetwork(models, topologyEdges(topology, peers));
+      try {
+        let serial = 0;
+        for (const { peer, op } of setup) spec.apply(models[peer] as M, op, serial++);
+        await settleAll(net, seed);
+        const sides = side.slice();
+        sides[0] = true;
+        if (sides.every(Boolean)) sides[peers - 1] = false;
+        net.partition(sides);
+        time.advance(10);
+        const deleted = spec.deleteSome(models[0] as M, deletions, seededRandom(seed));
+        for (const { peer, op } of away) if (!sides[peer]) spec.apply(models[peer] as M, op, serial++);
+        // The away side deletes too, so resets go both ways.
+        const awayPeer = sides.indexOf(false);
+        deleted.push(...spec.deleteSome(models[awayPeer] as M, awayDeletions, seededRandom(seed + 1)));
+        await net.drain(seededRandom(seed + 2), 64);
+        time.advance(10 * ttlMs);
+        for (const model of models) model.collectTombstones();
+        // Every tombstone is gone now: only a reset can tell the away side about the deletions.
+        await settleAll(net, seed + 3);
+        // A reset resends what the peer has (it is a snapshot), so only `invalid` counts here.
+        const invalid = net.violations.filter((v) => v.includes('invalid'));
+        assert.deepEqual(invalid, []);
+        for (const { link, conn } of net.openConnections()) {
+          assert.ok(conn.synced[0] && conn.synced[1], `link ${link.index} never synced`);
+        }
+        assertSame(spec, models, 'after the reset');
         for (const model of models) for (const id of deleted) assert.ok(!spec.present(model, id), `${id} came back on ${model.id}`);
       } finally {
         net.close();

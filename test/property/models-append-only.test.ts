@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AppendOnly } from '../../src/entries/append-only.ts';
-import { convergenceProperty, type ModelSpec, partitionDeletionProperty } from '../helpers/model-props.ts';
+import { convergenceProperty, type ModelSpec, partitionDeletionProperty, resetProperty } from '../helpers/model-props.ts';
 
 type Op = { k: 'push'; v: number } | { k: 'remove'; i: number };
 const grow: fc.Arbitrary<Op> = fc.record({ k: fc.constant('push' as const), v: fc.nat(99) });
@@ -17,7 +17,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const spec: ModelSpec<AppendOnly<{ v: number }>, Op> = {
-  create: (id) => new AppendOnly<{ v: number }>(id),
+  create: (id) => new AppendOnly<{ v: number }>({ id, tombstoneTtlMs: 60_000 }),
   op,
   growOp: grow,
   apply(log, o) {
@@ -40,9 +40,11 @@ const spec: ModelSpec<AppendOnly<{ v: number }>, Op> = {
     return log.history().length;
   },
   liveSize: (log) => log.size,
+  createCollecting: (id, now, tombstoneTtlMs) => new AppendOnly<{ v: number }>({ id, now, tombstoneTtlMs }),
 };
 
 describe('AppendOnly (property)', () => {
   it('random pushes, removes, partitions and reconnections converge; GC keeps them converged', () => convergenceProperty(spec, 25));
   it('removes made during a partition reach every replica after it heals', () => partitionDeletionProperty(spec, 20));
+  it('a replica away longer than the grace period gets a reset and drops what was deleted', () => resetProperty(spec, 20));
 });

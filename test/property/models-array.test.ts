@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RArray, Text } from '../../src/entries/array.ts';
-import { convergenceProperty, type ModelSpec, partitionDeletionProperty } from '../helpers/model-props.ts';
+import { convergenceProperty, type ModelSpec, partitionDeletionProperty, resetProperty } from '../helpers/model-props.ts';
 
 type ArrayOp =
   | { k: 'push' | 'unshift'; v: number }
@@ -36,7 +36,7 @@ const arrayOp: fc.Arbitrary<ArrayOp> = fc.oneof(
 );
 
 const arraySpec: ModelSpec<RArray<number>, ArrayOp> = {
-  create: (id) => new RArray<number>(id),
+  create: (id) => new RArray<number>({ id, tombstoneTtlMs: 60_000 }),
   op: arrayOp,
   growOp: arrayGrow,
   apply(a, op) {
@@ -79,6 +79,7 @@ const arraySpec: ModelSpec<RArray<number>, ArrayOp> = {
     return a.history().length;
   },
   liveSize: (a) => a.length,
+  createCollecting: (id, now, tombstoneTtlMs) => new RArray<number>({ id, now, tombstoneTtlMs }),
 };
 
 type TextOp = { k: 'insert'; at: number; s: string } | { k: 'delete'; at: number; n: number };
@@ -93,7 +94,7 @@ const textOp: fc.Arbitrary<TextOp> = fc.oneof(
 );
 
 const textSpec: ModelSpec<Text, TextOp> = {
-  create: (id) => new Text(id),
+  create: (id) => new Text({ id, tombstoneTtlMs: 60_000 }),
   op: textOp,
   growOp: textGrow,
   apply(t, op) {
@@ -116,14 +117,17 @@ const textSpec: ModelSpec<Text, TextOp> = {
     return t.history().length;
   },
   liveSize: (t) => t.length,
+  createCollecting: (id, now, tombstoneTtlMs) => new Text({ id, now, tombstoneTtlMs }),
 };
 
 describe('RArray (property)', () => {
   it('random operations, partitions and reconnections converge; GC keeps them converged', () => convergenceProperty(arraySpec, 25));
   it('deletions made during a partition win after it heals', () => partitionDeletionProperty(arraySpec, 20));
+  it('a replica away longer than the grace period gets a reset and drops what was deleted', () => resetProperty(arraySpec, 20));
 });
 
 describe('Text (property)', () => {
   it('random edits, partitions and reconnections converge', () => convergenceProperty(textSpec, 20));
   it('deletions made during a partition win after it heals', () => partitionDeletionProperty(textSpec, 15));
+  it('a replica away longer than the grace period gets a reset and drops what was deleted', () => resetProperty(textSpec, 15));
 });

@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Doc } from '../../src/entries/doc.ts';
-import { convergenceProperty, type ModelSpec, partitionDeletionProperty } from '../helpers/model-props.ts';
+import { convergenceProperty, type ModelSpec, partitionDeletionProperty, resetProperty } from '../helpers/model-props.ts';
 
 type DocOp =
   | { k: 'set'; row: number; field: 'a' | 'b' | 'c'; v: number | null }
@@ -35,7 +35,7 @@ const op: fc.Arbitrary<DocOp> = fc.oneof(
 );
 
 const docSpec: ModelSpec<Doc, DocOp> = {
-  create: (id) => new Doc(id),
+  create: (id) => new Doc({ id, tombstoneTtlMs: 60_000 }),
   op,
   growOp: grow,
   apply(doc, o, serial) {
@@ -80,9 +80,11 @@ const docSpec: ModelSpec<Doc, DocOp> = {
     return doc.tombstoneCount;
   },
   liveSize: () => 0,
+  createCollecting: (id, now, tombstoneTtlMs) => new Doc({ id, now, tombstoneTtlMs }),
 };
 
 describe('Doc (property)', () => {
   it('random operations, partitions and reconnections converge; GC keeps them converged', () => convergenceProperty(docSpec, 25));
   it('deletions made during a partition win after it heals', () => partitionDeletionProperty(docSpec, 20));
+  it('a replica away longer than the grace period gets a reset and drops what was deleted', () => resetProperty(docSpec, 20));
 });

@@ -95,7 +95,7 @@ describe('AppendOnly', () => {
   });
 
   it('memory: a removed item keeps only its id, until collectTombstones', () => {
-    const a = new AppendOnly('A');
+    const a = new AppendOnly({ id: 'A', tombstoneTtlMs: 60_000 });
     const ids = Array.from({ length: 10 }, (_, i) => a.push({ big: 'x'.repeat(100), i }));
     for (const id of ids.slice(0, 9)) a.remove(id);
     assert.equal(a.size, 1);

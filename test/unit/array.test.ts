@@ -228,7 +228,7 @@ describe('RArray', () => {
 
   describe('memory', () => {
     it('keeps tombstones until collectTombstones, then only live elements', () => {
-      const a = new RArray('A');
+      const a = new RArray({ id: 'A', tombstoneTtlMs: 60_000 });
       for (let i = 0; i < 100; i++) a.push(i);
       for (let i = 0; i < 90; i++) a.pop();
       assert.equal(a.tombstoneCount, 90);

@@ -252,7 +252,7 @@ describe('Doc', () => {
 
   describe('memory', () => {
     it('a deleted row keeps only its id and stamp, until collectTombstones', () => {
-      const doc = new Doc('A');
+      const doc = new Doc({ id: 'A', tombstoneTtlMs: 60_000 });
       for (let i = 0; i < 10; i++) doc.add({ id: `r${i}`, v: i, w: 'x'.repeat(10) });
       for (let i = 0; i < 9; i++) doc.rm(`r${i}`);
       assert.equal(doc.history().length, 10);

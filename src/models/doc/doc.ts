@@ -25,8 +25,9 @@
  * handshake costs what the peer lacks.
  *
  * What it keeps, and for how long: the fields of live rows; per deleted row, its id and the
- * deletion's stamp, until {@link Doc.collectTombstones} drops them (the core's tombstone
- * collection, issue 8 item 6). Superseded field values are dropped at once.
+ * deletion's stamp for `tombstoneTtlMs` (default: forever), then collected, and a peer older than
+ * a collected deletion gets a reset (see `_tombstones.ts`). Superseded field values are dropped
+ * at once.
  *
  * Bad input: a row id that is not a string, `__proto__` as an id or field, a change that is not
  * `[id, object|null]`, or a change of the `id` field to another value: refused (the stream gets
@@ -36,9 +37,10 @@
 import { createError, LocalProtocolError } from '../../errors.js';
 import { HistoryIndex } from '../../protocol/history.js';
 import { type Clock, isForbiddenName, type Update } from '../../protocol/update.js';
-import { type ChangeProblem, Scuttlebutt, type ScuttlebuttOptions } from '../../scuttlebutt.js';
+import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions } from '../../scuttlebutt.js';
 import { createId } from '../../util.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from '../_schema.js';
+import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from '../_tombstones.js';
 import { beats, Rec, RowState } from './_row-state.js';
 import { Row } from './row.js';
 import { Seq } from './seq.js';
@@ -50,7 +52,8 @@ export type DocChange = [rowId: string, changes: Record<string, unknown> | null]
 /** Options of {@link Doc}. */
 export interface DocOptions<T extends Record<string, unknown> = Record<string, unknown>>
   extends ScuttlebuttOptions,
-    SchemaOption<Partial<T>> {}
+    SchemaOption<Partial<T>>,
+    TombstoneOptions {}
 
 /** Something told about every row change: the Doc's Sets and Seqs. */
 export interface RowObserver {
@@ -81,15 +84,27 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   readonly #sets = new Map<string, RowSet<T>>();
   #checked = false;
   #live = 0;
-  #tombstones = 0;
+  /** Number of deleted rows remembered. */
+  #deleted = 0;
+  readonly #tombstones: TombstoneCollector<Rec>;
+  /** How long a row deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
+  readonly tombstoneTtlMs: number;
 
   /**
    * @param options - an id, or model options plus `schema` (a Standard Schema for PARTIAL rows:
    *   each update carries only the fields it changes, so use e.g. `z.object({...}).partial()`)
+   *   and `tombstoneTtlMs`
    */
   constructor(options?: string | DocOptions<T>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<Partial<T>>(options.schema) : undefined;
+    this.tombstoneTtlMs = tombstoneTtlOf(options);
+    this.#tombstones = new TombstoneCollector<Rec>(
+      this.tombstoneTtlMs,
+      () => this.now(),
+      (rec) => this.#forgetDeletion(rec),
+    );
+    this.collectsTombstones(this.#tombstones);
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -116,7 +131,7 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
 
   /** Number of deleted rows still remembered (tombstones). */
   get tombstoneCount(): number {
-    return this.#tombstones;
+    return this.#deleted;
   }
 
   /** Whether a row exists. */
@@ -225,30 +240,67 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   }
 
   /**
-   * Forgets row deletions made before `beforeTs`. Only safe once every peer has them, or with
-   * the core's reset for peers that come back later. @returns how many were dropped
+   * Drops row deletions older than `tombstoneTtlMs` (also run at every handshake and, cheaply,
+   * after every deletion). A peer whose clock is older than a collected deletion gets a reset.
+   * @param nowMs - the time to measure against (default: the model's clock)
+   * @returns how many were dropped
    */
-  collectTombstones(beforeTs: number): number {
-    let dropped = 0;
-    for (const [id, row] of this.#rows) {
-      const del = row.deleted;
-      if (del === null || del.ts >= beforeTs) continue;
-      this.#index.remove(del);
-      row.deleted = null;
-      if (row.count === 0) {
-        this.#tombstones--;
-        if (row.liveHandle() === null) this.#rows.delete(id);
-      }
-      dropped++;
+  collectTombstones(nowMs: number = this.now()): number {
+    return this.#tombstones.collect(nowMs);
+  }
+
+  #forgetDeletion(rec: Rec): boolean {
+    const row = rec.row;
+    if (row.deleted !== rec) return false; // deleted again since
+    this.#index.remove(rec);
+    row.deleted = null;
+    if (row.count === 0) {
+      this.#deleted--;
+      if (row.liveHandle() === null) this.#rows.delete(row.id);
     }
-    return dropped;
+    return true;
+  }
+
+  /**
+   * Takes a reset snapshot: fields the sender did not send, set by a write it had seen, were
+   * deleted there (with their row) and collected; they are dropped here too, and a row left with
+   * no field is removed (`remove`, and the views are told).
+   */
+  override beginReset(senderClock: Readonly<Clock>): ResetCollector {
+    const rows = this.#rows;
+    return keyedReset(senderClock, {
+      identitiesOf: (update) => {
+        const change = update[0];
+        if (!Array.isArray(change) || typeof change[0] !== 'string') return [];
+        const fields = change[1];
+        if (typeof fields !== 'object' || fields === null) return [];
+        return Object.keys(fields).map((name) => fieldIdentity(change[0] as string, name));
+      },
+      *held() {
+        for (const [id, row] of rows) for (const name in row.recs) yield [fieldIdentity(id, name), row.recs[name] as Rec] as const;
+      },
+      dropIdentity: (identity) => {
+        const [id, name] = JSON.parse(identity) as [string, string];
+        const row = rows.get(id) as RowState;
+        const wasLive = row.count > 0;
+        this.#release(row.recs[name] as Rec);
+        delete row.values[name];
+        delete row.recs[name];
+        row.count--;
+        const removed: Record<string, unknown> = {};
+        define(removed, name, undefined);
+        this.#afterFieldsRemoved(row, removed, wasLive, false);
+      },
+    });
   }
 
   override history(sources?: Readonly<Clock> | null): Update<DocChange>[] {
+    this.collectTombstones();
     return this.#index.since(sources).map(toUpdate);
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
+    this.collectTombstones();
     for (const rec of this.#index.since(sources)) yield toUpdate(rec);
   }
 
@@ -307,7 +359,7 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
     this.#index.add(rec);
     if (!wasLive) {
       this.#live++;
-      if (row.deleted !== null) this.#tombstones--;
+      if (row.deleted !== null) this.#deleted--;
     }
     this.#notify(row, changed, wasLive, update, changes);
     return true;
@@ -333,28 +385,39 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
       define(removed, name, undefined);
       removedAny = true;
     }
+    this.#tombstones.add(rec);
+    if (removedAny || !wasLive) this.#afterFieldsRemoved(row, removed, wasLive, previous === null);
+    this.emitLocal('update', [change, ts, source]);
+    this.#tombstones.tick();
+    return true;
+  }
+
+  /**
+   * Tells the views, the handle and the listeners that fields of a row are gone, and keeps the
+   * counts. `newTombstone`: the row now has a deletion stamp it did not have (so an emptied row
+   * counts as a tombstone).
+   */
+  #afterFieldsRemoved(row: RowState, removed: Record<string, unknown>, wasLive: boolean, newTombstone: boolean): void {
     const isLive = row.count > 0;
-    if (isLive && removedAny) {
+    if (isLive) {
       // Fields written before the deletion are gone, newer ones keep the row: tell the views.
       for (const observer of this.#observers) observer.rowChanged(row, removed);
       const handle = row.liveHandle() as Row<T> | null;
       if (handle !== null) handle.emit('change', removed);
+      return;
     }
-    if (wasLive && !isLive) this.#live--;
-    if (!isLive && (wasLive || previous === null)) this.#tombstones++;
-    if (wasLive && !isLive) {
+    if (row.deleted !== null && (wasLive || newTombstone)) this.#deleted++;
+    if (wasLive) {
+      this.#live--;
       for (const observer of this.#observers) observer.rowChanged(row, null);
       const handle = row.liveHandle() as Row<T> | null;
       if (handle !== null) handle.emit('removed');
       if (this.listenerCount('remove') > 0) this.emitLocal('remove', this.#handle(row));
     }
-    if (row.count === 0) {
-      // No field left: the value objects can go; the deletion stamp stays.
-      row.values = {};
-      row.recs = {};
-    }
-    this.emitLocal('update', [change, ts, source]);
-    return true;
+    // No field left: the value objects can go (the deletion stamp, if any, stays).
+    row.values = {};
+    row.recs = {};
+    if (row.deleted === null && row.liveHandle() === null) this.#rows.delete(row.id);
   }
 
   #notify(
@@ -421,6 +484,11 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   observe(observer: RowObserver): void {
     this.#observers.add(observer);
   }
+}
+
+/** A field of a row as one identity for a reset (ids and names may hold any character). */
+function fieldIdentity(id: string, name: string): string {
+  return JSON.stringify([id, name]);
 }
 
 function toUpdate(rec: Rec): Update<DocChange> {
