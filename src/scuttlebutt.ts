@@ -402,6 +402,33 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     return this.#tombstones?.enabled ?? false;
   }
 
+  /**
+   * Per source, the newest deletion this model collected (or learnt of in a reset); `null` for a
+   * model that does not collect. Stored in a snapshot's header by `persist`.
+   */
+  get collectedHorizon(): Readonly<Clock> | null {
+    return this.#tombstones?.enabled ? this.#tombstones.collected : null;
+  }
+
+  /**
+   * @internal For `persist`, after a load: what a stored snapshot's header says the model had
+   * seen and collected. A model that collects deletions takes the clock in (the updates it
+   * covers were seen, also the deleted ones no longer stored, which must stay "old data") and
+   * the collected horizon (so that returning peers still get a reset). Others ignore it.
+   */
+  restoreHorizon(clock: Readonly<Clock>, collected: Readonly<Clock> | undefined): void {
+    const tombstones = this.#tombstones;
+    if (tombstones === null || !tombstones.enabled) return;
+    for (const source in clock) {
+      const ts = clock[source] as number;
+      if ((this.sources[source] ?? 0) < ts) {
+        this.sources[source] = ts;
+        this.#clock.observe(ts);
+      }
+    }
+    if (collected !== undefined) tombstones.learn(collected);
+  }
+
   /** Whether a peer with this clock may hold data this model collected (then it gets a reset). */
   needsResetFor(peerClock: Readonly<Clock>): boolean {
     return this.#tombstones?.needsResetFor(peerClock) ?? false;

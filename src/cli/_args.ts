@@ -107,6 +107,21 @@ export function parseMs(name: string, text: string): number {
   return n;
 }
 
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a duration: milliseconds, or a whole number with a unit `ms`, `s`, `m`, `h` or `d`
+ * (`30d`, `12h`).
+ * @throws UsageError otherwise
+ */
+export function parseDuration(name: string, text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
+  const ms = match === null ? Number.NaN : Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 'ms'] as number);
+  if (!Number.isSafeInteger(ms))
+    throw new UsageError(`--${name} expected a duration such as 500, 45s, 15m, 12h or 30d, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
 /**
  * Parses a positive integer option.
  * @param name - the option, for the message

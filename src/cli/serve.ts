@@ -15,6 +15,7 @@ import {
   flag,
   list,
   parse,
+  parseDuration,
   parseMs,
   parsePort,
   parsePositiveInt,
@@ -36,6 +37,7 @@ const OPTIONS = {
   token: { type: 'string' },
   'max-peers': { type: 'string' },
   'relay-delay-ms': { type: 'string' },
+  'tombstone-ttl': { type: 'string' },
   id: { type: 'string' },
   key: { type: 'string' },
   writer: { type: 'string', multiple: true },
@@ -74,6 +76,8 @@ Options:
   --max-peers N        most connections at once, TCP and WebSocket together (default 1024)
   --relay-delay-ms MS  wait before relaying another hub's update to a third (default 25; 0: never),
                        so that in a ring of hubs no update crosses a link twice
+  --tombstone-ttl D    collect deletions after D (500, 45s, 12h, 30d; default: keep forever); peers
+                       that come back later get a reset (a full snapshot) and drop the deleted keys
   --id ID              the hub model's id (default: random, then kept in DIR/id)
   --writer ID          peer authentication on: only peers that prove this id (made by
                        "scuttlebutt keygen") may write; others are read-only (repeatable)
@@ -125,6 +129,7 @@ Examples:
     const tcpPort = str(values, 'tcp-port');
     const maxPeers = str(values, 'max-peers');
     const relayDelay = str(values, 'relay-delay-ms');
+    const tombstoneTtl = str(values, 'tombstone-ttl');
     const token = str(values, 'token') ?? io.env[TOKEN_ENV];
     const host = str(values, 'host');
     const tcpHost = str(values, 'tcp-host');
@@ -158,6 +163,7 @@ Examples:
         ...(token === undefined || token === '' ? {} : { token }),
         ...(maxPeers === undefined ? {} : { maxPeers: parsePositiveInt('max-peers', maxPeers) }),
         ...(relayDelay === undefined ? {} : { relayDelayMs: parseMs('relay-delay-ms', relayDelay) }),
+        ...(tombstoneTtl === undefined ? {} : { tombstoneTtlMs: parseDuration('tombstone-ttl', tombstoneTtl) }),
         ...(id === undefined ? {} : { id }),
       });
     } catch (error) {

@@ -89,6 +89,11 @@ export interface HubOptions {
   readonly maxPeers?: number;
   /** The hub model's id (default: random). */
   readonly id?: string;
+  /**
+   * Collect deletions after this many ms (default: keep forever); see `ModelOptions.tombstoneTtlMs`.
+   * Ignored when `model` is given.
+   */
+  readonly tombstoneTtlMs?: number;
   /** Where to log (default: nowhere; the CLI logs JSON lines to stderr). */
   readonly logger?: Logger;
   /** Per-connection access control for accepted peers (the extension point for per-peer rights). */
@@ -195,7 +200,12 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token === '' ? undefined : options.token;
   const peers = (options.peers ?? []).map((p) => ({ text: p, ...parseHostPort(p, 'peer') }));
-  const model = options.model ?? new Model(options.id === undefined ? undefined : { id: options.id });
+  const model =
+    options.model ??
+    new Model({
+      ...(options.id === undefined ? {} : { id: options.id }),
+      ...(options.tombstoneTtlMs === undefined ? {} : { tombstoneTtlMs: options.tombstoneTtlMs }),
+    });
   const startedAtMs = Date.now();
   const relayDelay = options.relayDelayMs ?? DEFAULT_RELAY_DELAY_MS;
   if (!Number.isFinite(relayDelay) || relayDelay < 0) throw new RangeError(`"relayDelayMs" expected a number >= 0, got ${relayDelay}`);

@@ -44,7 +44,11 @@ export interface Snapshot {
  * ```
  */
 export function createSnapshot(model: Scuttlebutt): Snapshot {
-  const header = encodeLine({ id: model.id, clock: copyClock(model.sources) });
+  const collected = model.collectedHorizon;
+  const clock = copyClock(model.sources);
+  // A model that collects deletions also stores what it collected: after a restart it must still
+  // reset a peer that comes back holding what was deleted (see Scuttlebutt.restoreHorizon).
+  const header = encodeLine(collected === null ? { id: model.id, clock } : { id: model.id, clock, collected: copyClock(collected) });
   // What a stream replays to a peer with an empty clock: history(), but produced lazily by the
   // built-in models, so a snapshot of a million updates never holds a million new arrays at once.
   // Their first step sorts the live entries (which never change) right now: the snapshot is of

@@ -289,6 +289,8 @@ export class PersistentStore extends EventEmitter {
   async #afterLoad(loader: LogLoader, found: boolean): Promise<void> {
     const summary = loader.finish();
     this.#load = summary;
+    const header = loader.header;
+    if (header !== null) this.#model.restoreHorizon(header.clock, header.collected);
     this.#logLines = summary.lines;
     if (this.#phase === 'loading') this.#phase = 'open';
     // Measuring the live state costs a history() call (a sort of every entry): not at load. A log

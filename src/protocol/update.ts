@@ -25,6 +25,11 @@ export interface Header {
   readonly auth?: unknown;
   /** `1` when the peer can take a reset (a full snapshot after we collected tombstones it lacks). */
   readonly reset?: 1;
+  /**
+   * In a stored snapshot's header only: per source, the newest deletion the model had collected
+   * (so that it still resets returning peers after a restart).
+   */
+  readonly collected?: Clock;
 }
 
 /**
@@ -102,33 +107,40 @@ export function validateUpdate(value: unknown[]): Update {
  * @throws RemoteProtocolError ERR_SB_INVALID_HEADER, ERR_SB_TOO_MANY_SOURCES, ERR_SB_FORBIDDEN_KEY
  */
 export function validateHeader(value: Record<string, unknown>, maxSources: number): Header {
-  const { id, clock, meta, auth, reset } = value;
+  const { id, clock, meta, auth, reset, collected } = value;
   if (typeof id !== 'string') {
     throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', 'header "id" expected string', { input: value });
   }
+  const copy = validateClock(value, clock, 'clock', maxSources);
+  const header: { id: string; clock: Clock; meta?: unknown; auth?: unknown } =
+    meta === undefined ? { id, clock: copy } : { id, clock: copy, meta };
+  if (auth !== undefined) header.auth = auth;
+  if (reset === 1) (header as { reset?: 1 }).reset = 1;
+  if (collected !== undefined) (header as { collected?: Clock }).collected = validateClock(value, collected, 'collected', maxSources);
+  return header;
+}
+
+/** Checks a vector clock of a header (`clock`, or `collected` in a stored one) and copies it. */
+function validateClock(value: Record<string, unknown>, clock: unknown, name: string, maxSources: number): Clock {
   if (typeof clock !== 'object' || clock === null || Array.isArray(clock)) {
-    throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', 'header "clock" expected an object of timestamps', { input: value });
+    throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', `header "${name}" expected an object of timestamps`, { input: value });
   }
   const copy = createClock();
   let count = 0;
   for (const source of Object.keys(clock)) {
     if (++count > maxSources) {
-      throw new RemoteProtocolError('ERR_SB_TOO_MANY_SOURCES', `header clock has more than ${maxSources} sources`);
+      throw new RemoteProtocolError('ERR_SB_TOO_MANY_SOURCES', `header ${name} has more than ${maxSources} sources`);
     }
     if (isForbiddenName(source)) {
-      throw new RemoteProtocolError('ERR_SB_FORBIDDEN_KEY', 'header clock source must not be "__proto__"');
+      throw new RemoteProtocolError('ERR_SB_FORBIDDEN_KEY', `header ${name} source must not be "__proto__"`);
     }
     const ts = (clock as Record<string, unknown>)[source];
     // A null or 0 entry means "nothing seen" to the original's filter; keep that meaning.
     if (ts === null || ts === 0) continue;
     if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
-      throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', `header clock entry "${source}" expected a finite number`, { input: value });
+      throw new RemoteProtocolError('ERR_SB_INVALID_HEADER', `header ${name} entry "${source}" expected a finite number`, { input: value });
     }
     copy[source] = ts;
   }
-  const header: { id: string; clock: Clock; meta?: unknown; auth?: unknown } =
-    meta === undefined ? { id, clock: copy } : { id, clock: copy, meta };
-  if (auth !== undefined) header.auth = auth;
-  if (reset === 1) (header as { reset?: 1 }).reset = 1;
-  return header;
+  return copy;
 }

@@ -30,6 +30,7 @@ describe('scuttlebutt CLI', { concurrency: true }, () => {
       ['get'],
       ['frobnicate'],
       ['serve', '--port', 'abc'],
+      ['serve', '--tombstone-ttl', '3 weeks'],
       ['set', 'k'],
       ['get', 'k', '--bogus'],
       ['get', 'k', '--hub', 'nowhere'],
@@ -49,7 +50,7 @@ describe('scuttlebutt CLI', { concurrency: true }, () => {
 
   it('serves a hub: set, get, dump, watch, the page, /healthz, /metrics; SIGTERM exits 0', async (t) => {
     const td = teardown(t);
-    const hub = await HubProcess.start(td, ['--memory']);
+    const hub = await HubProcess.start(td, ['--memory', '--tombstone-ttl', '30d']);
     const at = ['--hub', hub.hub];
     for (const [key, value] of [
       ['greeting', 'hello'],

@@ -48,6 +48,29 @@ describe('net over TCP', () => {
     assert.equal(peer.state, 'closed');
   });
 
+  it('a peer back after a deletion was collected gets a reset over TCP, and passes it on to its own live peer', async (t) => {
+    const td = teardown(t);
+    let now = 1_000_000;
+    const clock = () => now;
+    const [a, b, c] = ['A', 'B', 'C'].map((id) => new Model({ id, now: clock, tombstoneTtlMs: 1000 })) as [Model, Model, Model];
+    a.set('gone', 'v');
+    a.set('stays', 1);
+    const serverA = td.add(await listen(a), (s) => s.close());
+    const serverB = td.add(await listen(b), (s) => s.close());
+    const bToA = connect(b, { port: serverA.port });
+    td.add(connect(c, { port: serverB.port }), (p) => p.close());
+    await until(() => c.get('gone') === 'v', 'C has the key through B');
+    await bToA.close();
+    now += 10;
+    a.set('gone', null);
+    now += 5000;
+    assert.equal(a.collectTombstones(), 1);
+    td.add(connect(b, { port: serverA.port }), (p) => p.close());
+    await until(() => b.get('gone') === undefined && c.get('gone') === undefined, 'B, then C over its live link, drop the key');
+    assert.equal(a.get('gone'), undefined);
+    assert.deepEqual([b.toJSON(), c.toJSON()], [a.toJSON(), a.toJSON()]);
+  });
+
   it('reconnects with backoff when the server goes away, and converges with what changed meanwhile', async (t) => {
     const td = teardown(t);
     const a = new Model('A');

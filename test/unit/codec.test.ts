@@ -87,6 +87,21 @@ describe('readMessage()', () => {
     for (const value of [null, 5, true, 'other']) assert.equal(readMessage(value, 10).type, MessageType.IGNORED);
   });
 
+  it('reads a reset with its clock and collected horizon; collected is optional; both are checked like clocks', () => {
+    const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+    assert.deepEqual(plain(readMessage({ reset: { clock: { A: 5 }, collected: { A: 3 } } }, 10)), {
+      type: MessageType.RESET,
+      clock: { A: 5 },
+      collected: { A: 3 },
+    });
+    assert.deepEqual(plain(readMessage({ reset: { clock: { A: 5 } } }, 10)), { type: MessageType.RESET, clock: { A: 5 }, collected: {} });
+    assert.throws(() => readMessage({ reset: { clock: { A: 5 }, collected: { A: 'x' } } }, 10), { code: 'ERR_SB_INVALID_HEADER' });
+    assert.throws(() => readMessage({ reset: { clock: {}, collected: { A: 1, B: 2 } } }, 1), { code: 'ERR_SB_TOO_MANY_SOURCES' });
+    assert.throws(() => readMessage(JSON.parse('{"reset":{"clock":{},"collected":{"__proto__":1}}}'), 10), {
+      code: 'ERR_SB_FORBIDDEN_KEY',
+    });
+  });
+
   it('rejects a header without a clock', () => {
     assert.throws(() => readMessage({ id: 'A' }, 10), { code: 'ERR_SB_INVALID_HEADER' });
   });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Model } from '../../src/index.ts';
+import { AppendOnly } from '../../src/entries/append-only.ts';
+import { RArray } from '../../src/entries/array.ts';
+import { Doc } from '../../src/entries/doc.ts';
+import { Model, type Scuttlebutt } from '../../src/index.ts';
+import { persist } from '../../src/persist/index.ts';
+import { tempDir } from '../helpers/persist-fs.ts';
 import { capture, connect, settle, until } from '../helpers/streams.ts';
 
 describe('Model tombstone collection and the reset extension', () => {
@@ -80,5 +87,123 @@ describe('Model tombstone collection and the reset extension', () => {
     await settle();
     assert.equal(second.as.session.stats.resets, 0);
     assert.equal(a.get('k'), undefined, 'the old write is old data for A');
+  });
+});
+
+/** One model kind, driven the same way: write an element, delete it, see whether it is there. */
+interface Kind {
+  name: string;
+  create(id: string, now: () => number): Scuttlebutt & { collectTombstones(): number; toJSON(): unknown };
+  write(m: Scuttlebutt, label: string): string;
+  remove(m: Scuttlebutt, identity: string): void;
+  present(m: Scuttlebutt, identity: string): boolean;
+}
+
+const KINDS: Kind[] = [
+  {
+    name: 'Model',
+    create: (id, now) => new Model({ id, now, tombstoneTtlMs: 1000 }),
+    write: (m, label) => ((m as Model).set(label, label), label),
+    remove: (m, key) => (m as Model).set(key, null),
+    present: (m, key) => (m as Model).has(key),
+  },
+  {
+    name: 'RArray',
+    create: (id, now) => new RArray({ id, now, tombstoneTtlMs: 1000 }),
+    write: (m, label) => (m as RArray).push(label),
+    remove: (m, key) => (m as RArray).unset(key),
+    present: (m, key) => (m as RArray).get(key) !== undefined,
+  },
+  {
+    name: 'Doc',
+    create: (id, now) => new Doc({ id, now, tombstoneTtlMs: 1000 }),
+    write: (m, label) => (m as Doc).add({ id: label, name: label }).id,
+    remove: (m, id) => (m as Doc).rm(id),
+    present: (m, id) => (m as Doc).has(id),
+  },
+  {
+    name: 'AppendOnly',
+    create: (id, now) => new AppendOnly({ id, now, tombstoneTtlMs: 1000 }),
+    write: (m, label) => (m as AppendOnly).push({ label }),
+    remove: (m, id) => (m as AppendOnly).remove(id),
+    present: (m, id) => (m as AppendOnly).has(id),
+  },
+];
+
+describe('resets travel on across links that stayed live', () => {
+  for (const kind of KINDS) {
+    it(`${kind.name}: A–B–C; A deletes and collects while B is away; B and then C drop the element`, async () => {
+      let now = 1_000_000;
+      const clock = () => now;
+      const [a, b, c] = ['A', 'B', 'C'].map((id) => kind.create(id, clock)) as [
+        ReturnType<Kind['create']>,
+        ReturnType<Kind['create']>,
+        ReturnType<Kind['create']>,
+      ];
+      const gone = kind.write(a, 'gone');
+      kind.write(a, 'stays');
+      const ab = await connect(a, b);
+      const bc = await connect(b, c);
+      await settle();
+      assert.ok(kind.present(c, gone));
+      ab.as.end();
+      await until(() => a.streamCount === 0);
+
+      now += 10;
+      kind.remove(a, gone);
+      const fresh = kind.write(c, 'written-meanwhile'); // reaches B live, never A
+      now += 5000;
+      assert.ok(a.collectTombstones() >= 1);
+
+      await connect(a, b);
+      await until(() => !kind.present(c, gone), 2000, 'C drops the element');
+      assert.equal(bc.as.session.stats.resets, 1, 'B sent C a reset over the live link');
+      assert.ok(!kind.present(b, gone));
+      await until(() => kind.present(a, fresh), 2000, "C's write reaches A");
+      assert.deepEqual(b.toJSON(), a.toJSON());
+      assert.deepEqual(c.toJSON(), a.toJSON());
+      for (const m of [a, b, c]) m.dispose();
+    });
+  }
+});
+
+describe('collected deletions survive a restart (persist)', () => {
+  it('a snapshot stores the clock and the collected horizon; after a reload the model still resets a stale peer', async (t) => {
+    const file = join(tempDir(t), 'a.sb');
+    let now = 1_000_000;
+    const clock = () => now;
+    const a = new Model({ id: 'A', now: clock, tombstoneTtlMs: 1000 });
+    const store = persist(a, file);
+    await store.ready;
+    const peer = new Model({ id: 'P', now: clock, tombstoneTtlMs: 1000 });
+    const first = await connect(a, peer);
+    const w = new Model({ id: 'W', now: clock, tombstoneTtlMs: 1000 });
+    w.set('gone', 'v'); // W's only write: once deleted and collected, nothing stored covers it
+    await connect(w, a);
+    await until(() => peer.get('gone') === 'v');
+    first.as.end();
+    await until(() => peer.streamCount === 0);
+    now += 10;
+    a.set('gone', null);
+    now += 5000;
+    assert.equal(a.collectTombstones(), 1);
+    await store.compact();
+    await store.close();
+    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0] as string);
+    assert.ok(header.collected.A > 0, 'the header holds the collected horizon');
+    assert.ok(header.clock.W > 0, "and W's clock entry, though no stored update is W's");
+
+    const reloaded = new Model({ id: 'A', now: clock, tombstoneTtlMs: 1000 });
+    const again = persist(reloaded, file);
+    await again.ready;
+    t.after(() => again.close());
+    assert.equal(reloaded.get('gone'), undefined);
+    assert.equal(reloaded.sources.W, a.sources.W, "W's write stays old data after the restart");
+    assert.equal(reloaded.needsResetFor(peer.sources), true);
+    const second = await connect(reloaded, peer);
+    await settle();
+    assert.equal(second.as.session.stats.resets, 1);
+    assert.equal(peer.get('gone'), undefined, 'the stale peer dropped the key');
+    assert.equal(reloaded.get('gone'), undefined, 'and did not bring it back');
   });
 });
