@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isScuttlebuttError, Model } from '../../src/index.ts';
+import { Events, isScuttlebuttError, Model } from '../../src/index.ts';
 import { checkSchema, type InferOutput } from '../../src/models/_schema.ts';
 import { asyncSchema, feed, link, schemaOf } from '../helpers/models.ts';
 
@@ -57,6 +57,35 @@ describe('typed values (Standard Schema v1)', () => {
     assert.match(checkSchema(asyncSchema(), 1) ?? '', /asynchronous/);
     const m = new Model({ id: 'A', schema: asyncSchema<number>() });
     assert.throws(() => m.set('k', 1), /asynchronous/);
+  });
+
+  it('Events checks the argument list of the events its schema names, typed and at the boundary', async () => {
+    const isChat = (v: unknown): v is [string] => Array.isArray(v) && v.length === 1 && typeof v[0] === 'string';
+    const a = new Events({ id: 'A', schema: { chat: schemaOf(isChat, 'chat takes one string') } });
+    const heard: unknown[][] = [];
+    a.on('chat', (...args: unknown[]) => heard.push(args));
+    a.on('other', (...args: unknown[]) => heard.push(args));
+    a.emit('chat', 'hi');
+    assert.throws(
+      // @ts-expect-error: the schema types the arguments of "chat"
+      () => a.emit('chat', 42),
+      (e: unknown) => isScuttlebuttError(e) && e.code === 'ERR_SB_INVALID_ARGUMENT' && /chat takes one string/.test(e.message),
+    );
+    a.emit('other', 1, 2); // not in the schema: unchecked
+    const invalid: Array<{ code?: string }> = [];
+    a.on('invalid', (e) => invalid.push(e));
+    const err = await feed(a, [
+      [['chat', { not: 'a string' }], 5, 'X'],
+      [['chat', 'from X'], 6, 'X'],
+    ]);
+    assert.equal(err, undefined, 'the stream stays open');
+    assert.deepEqual(
+      invalid.map((e) => e.code),
+      ['ERR_SB_INVALID_UPDATE'],
+    );
+    assert.deepEqual(heard, [['hi'], [1, 2], ['from X']]);
+    assert.equal(a.size, 3, 'the refused event is not stored');
+    assert.throws(() => new Events({ schema: { chat: {} as never } }), TypeError);
   });
 
   it('a schema option that is not a Standard Schema is a TypeError', () => {
