@@ -5,7 +5,8 @@
  *
  * Flags: `--quick` (small sizes, few rounds; under a minute), `--big` (adds N = 1M),
  * `--slow` (with `--big`, also runs the original's quadratic TCP sync at 1M), `--json FILE`
- * (writes the raw samples), `--only id,id` (a subset, e.g. `--only full-sync,core/merge`).
+ * (writes the raw samples), `--only id,id` (a subset, e.g. `--only full-sync,core/merge`; the id
+ * `models` is the data-model benchmark, `bench/models.bench.ts`, which runs last in its own child).
  * Exits with status 1 if any run failed its correctness check.
  */
 import { spawn } from 'node:child_process';
@@ -120,6 +121,23 @@ if (flags.json) {
     `${JSON.stringify({ env, mode, flags, rows: rows.map((r) => ({ ...r, workload: r.workload.id })) }, null, 2)}\n`,
   );
   console.log(`raw samples written to ${flags.json}`);
+}
+/** The data models of issue 8 (`bench/models.bench.ts`): its own table, printed as it comes. */
+async function runModels(): Promise<boolean> {
+  const script = fileURLToPath(new URL('./models.bench.ts', import.meta.url));
+  const args = ['--max-old-space-size=8192', '--import', 'tsx', script];
+  if (flags.quick) args.push('--quick');
+  if (flags.big) args.push('--big');
+  console.log('\nData models (issue 8; bench/models.bench.ts)\n');
+  const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return code === 0;
+}
+
+const modelsFailed = (only === undefined || only.has('models')) && !(await runModels());
+if (modelsFailed) {
+  console.error('\nthe data-model benchmark failed');
+  process.exitCode = 1;
 }
 const failed = rows.filter((r) => r.error !== undefined);
 if (failed.length > 0) {
