@@ -53,11 +53,19 @@ export interface UpdateSink {
   offerUpdate(update: Update, from?: UpdateSink | Scuttlebutt<unknown>): void;
   /** Called once when the model is disposed: flush what is queued and end. */
   endReplication?(): void;
+  /** The protocol session, when the sink drives one (resets need it; see `afterReset`). */
+  readonly session?: Session;
   /**
    * Called when the model collected deletions, or learnt of collected ones: send the peer a
    * reset snapshot if it may still hold what they deleted (see `Session.requestReset`).
+   * @param peerClock - judge on this clock of the peer instead of the session's current view
    */
-  requestReset?(): void;
+  requestReset?(peerClock?: Readonly<Clock>): void;
+  /**
+   * Called when a reset snapshot from another peer is in: its updates were not relayed live, so
+   * send this peer a reset if, judged on `peerClock`, it needs one, or else what it lacks.
+   */
+  afterReset?(peerClock: Readonly<Clock>): void;
 }
 
 /** Options of every model. A string is taken as the id, as in the original. */
@@ -151,6 +159,8 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   /** The deletions this model collects, when it does (see {@link collectsTombstones}). */
   #tombstones: CollectedHorizon | null = null;
   #resetCheckQueued = false;
+  /** Sessions delivering a reset snapshot to us, until it is in. */
+  readonly #resetting = new Set<Session>();
   #lastEncoded: Update | null = null;
   #lastLine = '';
   #disposed = false;
@@ -341,6 +351,10 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     this.#clock.observe(update[1]);
     if (!this.applyUpdate(update as Update<C>)) return;
     emitRaw.call(this, '_update', update); // not #signal: no rest array on the hot path
+    // A reset snapshot's updates are not relayed live: they could move a peer's clock past a
+    // deletion the snapshot's sender collected and the peer never got. Once the snapshot is in,
+    // each other peer gets a reset or a catch-up instead (see #takeReset).
+    if (this.#resetting.size > 0 && from !== undefined && this.#resetting.has((from as UpdateSink).session as Session)) return;
     for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
     for (const sink of this.#sinks) if (sink !== from) sink.offerUpdate(update, from as UpdateSink | Scuttlebutt<unknown> | undefined);
     for (const clone of this.#clones) if (clone !== from) clone.receiveUpdate(update, this);
@@ -444,16 +458,43 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     return null;
   }
 
-  #takeReset(senderClock: Readonly<Clock>, senderCollected: Readonly<Clock>): ResetCollector | null {
+  #takeReset(session: Session, senderClock: Readonly<Clock>, senderCollected: Readonly<Clock>): ResetCollector | null {
     const collector = this.beginReset(senderClock);
     const tombstones = this.#tombstones;
     if (collector === null || tombstones === null) return collector;
+    // What our other peers hold now, before the snapshot's updates are relayed to them live: a
+    // relayed update can move a peer's clock past a deletion it never got (collected by the
+    // sender), so whether it needs a reset too is judged on its clock from before.
+    const before = new Map<ReplicationStream | UpdateSink, Clock>();
+    for (const stream of this.#streams) if (stream.session !== session) before.set(stream, { ...stream.session.peerClock });
+    for (const sink of this.#sinks)
+      if (sink.session !== undefined && sink.session !== session) before.set(sink, { ...sink.session.peerClock });
+    this.#resetting.add(session);
     return {
       note: (update) => collector.note(update),
       finish: () => {
         collector.finish();
-        // A peer older than what the sender collected may hold it too: we reset such peers now.
-        tombstones.learn(senderCollected);
+        // The snapshot's last updates are still queued as the session's events when its "SYNC"
+        // is read; the adapter applies them in this same turn. Only then:
+        queueMicrotask(() => {
+          this.#resetting.delete(session);
+          if (this.#disposed) return;
+          tombstones.learn(senderCollected);
+          // We now hold what the sender held at its clock, the deletions it collected included:
+          // our clock says so, or every later handshake would ask for a reset again.
+          for (const source in senderCollected) {
+            const ts = senderCollected[source] as number;
+            if ((this.sources[source] ?? 0) < ts && !this.#verifying.has(source)) {
+              this.sources[source] = ts;
+              this.#clock.observe(ts);
+            }
+          }
+          for (const stream of this.#streams)
+            if (stream.session !== session) stream.afterReset(before.get(stream) ?? stream.session.peerClock);
+          for (const sink of this.#sinks) {
+            if (sink.session !== session) sink.afterReset?.(before.get(sink) ?? sink.session?.peerClock ?? {});
+          }
+        });
       },
     };
   }
@@ -467,7 +508,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
    * @returns a session for the adapter to drive
    */
   createSession(options: PeerSessionOptions = {}): Session {
-    return new Session({
+    const session: Session = new Session({
       ...options,
       id: this.id,
       localClock: () => this.sources,
@@ -479,9 +520,10 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
             collectedClock: () => (this.#tombstones as CollectedHorizon).collected,
           }
         : {}),
-      beginReset: (clock, collected) => this.#takeReset(clock, collected),
+      beginReset: (clock, collected) => this.#takeReset(session, clock, collected),
       ...(options.auth === undefined ? {} : { sourcesVerified: this.verifies }),
     });
+    return session;
   }
 
   /** For the stream adapter: the history a session replays. */

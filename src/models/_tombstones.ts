@@ -4,11 +4,13 @@
  * safe: what was collected, so that a peer that may still hold the deleted data gets a reset
  * (a full snapshot) instead of an incremental history it would use to bring the data back.
  *
- * Why a grace period and not "once every peer has it": the wire has no acknowledgements (the
- * original has none, and its peers must keep working), so a replica learns what a peer holds only
- * from that peer's clock at a handshake, and never learns it of peers it does not know. The grace
- * period is the time within which a deletion must reach every replica that stays in touch (as
- * Cassandra's `gc_grace_seconds`); a replica away longer than that gets a reset when it returns.
+ * Why a grace period and not "once every known peer has it": that is not enough. A write older
+ * than the deletion may still be on its way from a source we have not heard from yet (or through
+ * a slow path); a replica that collected would take it, one that still holds the tombstone would
+ * refuse it, and the two would differ for good (the property tests found this when collection
+ * also ran as soon as every known peer had a deletion). Collecting only after a grace period
+ * makes every replica decide alike, except for a write that arrives later than the grace period
+ * (as Cassandra's `gc_grace_seconds`); a replica away longer than that gets a reset on return.
  *
  * Used by `Model`, `RArray`/`Text`, `Doc` and `AppendOnly`; not exported from the package.
  */

@@ -329,17 +329,29 @@ export class Session {
   }
 
   /**
+   * Replays from history what the peer lacks, once live (for updates that were not offered to
+   * this session, such as a reset snapshot another peer sent us).
+   * @returns whether a replay is owed: poll for output
+   */
+  catchUp(): boolean {
+    if (this.#state !== 'LIVE' || this.#closing) return false;
+    this.#behind = true;
+    return true;
+  }
+
+  /**
    * Sends the peer a reset snapshot if it announced the extension and may hold data we have
    * collected (its clock, as we know it, is older than a collected deletion). Called by the model
    * when what it collected grew: after a reset it took from another peer, the deletion it learnt
    * of must reach this peer too, also when the session is already live (the snapshot then goes
    * out between live updates, followed by its own `"SYNC"`).
+   * @param peerClock - what the peer is known to hold (default: the session's current view)
    * @returns whether a snapshot is owed: poll for output
    */
-  requestReset(): boolean {
+  requestReset(peerClock: Readonly<Clock> = this.#peerClock): boolean {
     if (this.#remote?.reset !== 1 || this.#needsReset === undefined || this.#closing) return false;
     if (this.#state !== 'REPLAY' && this.#state !== 'LIVE') return false;
-    if (!this.#needsReset(this.#peerClock)) return false;
+    if (!this.#needsReset(peerClock)) return false;
     if (this.#state === 'REPLAY' && this.#replayPending) this.#resetOwed = true;
     else this.#resetRequested = true;
     return true;
@@ -683,8 +695,7 @@ export class Session {
       }
     } else if (this.#replay === null && this.#behind && this.#state === 'LIVE') {
       this.#behind = false;
-      this.stats.catchUps++;
-      this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
+      this.#startCatchUp();
     }
     if (this.#replay === null) return;
     const clock = this.#peerClock;
@@ -709,8 +720,7 @@ export class Session {
           return;
         }
         this.#behind = false;
-        this.stats.catchUps++;
-        this.#replay = this.#history(clock)[Symbol.iterator]();
+        this.#startCatchUp();
         continue;
       }
       const update = next.value;
@@ -726,6 +736,19 @@ export class Session {
     }
   }
 
+  /**
+   * Replays what the peer lacks after live output fell behind; a full snapshot instead if a
+   * deletion it lacks was collected meanwhile (incremental history would skip it for good).
+   */
+  #startCatchUp(): void {
+    if (this.#remote?.reset === 1 && this.#needsReset?.(this.#peerClock) === true) {
+      this.#startLiveSnapshot();
+      return;
+    }
+    this.stats.catchUps++;
+    this.#replay = this.#history(this.#peerClock)[Symbol.iterator]();
+  }
+
   /** Starts a reset: `{reset: {clock, collected}}`, then every update we hold. */
   #startSnapshot(): void {
     this.#fullReplay = true;
@@ -734,6 +757,14 @@ export class Session {
     const clock = copyClock(this.#localClock());
     this.#enqueueMessage({ reset: collected === undefined ? { clock } : { clock, collected: copyClock(collected) } });
     this.#replay = this.#history(createClock())[Symbol.iterator]();
+    // Once it has the snapshot the peer covers what we collected (it moves its clock too), so it
+    // needs no further reset for it.
+    if (collected !== undefined) {
+      for (const source in collected) {
+        const ts = collected[source] as number;
+        if ((this.#peerClock[source] ?? 0) < ts) this.#peerClock[source] = ts;
+      }
+    }
   }
 
   /** A reset while live: the snapshot goes out between live updates and ends with its own `"SYNC"`. */

@@ -88,16 +88,20 @@ export function updateId(source: string, ts: number): string {
 /** Splits a byte stream into lines on its own (independent of the library's decoder). */
 class LineTap {
   #rest: Buffer = Buffer.alloc(0);
+  /** Between a `{"reset":…}` line and the next `"SYNC"`: a snapshot, which resends on purpose. */
+  #inSnapshot = false;
   /** Takes bytes; returns the update lines (`[change, ts, source, ...]`) completed by them. */
-  push(chunk: Buffer): Array<{ source: string; ts: number }> {
+  push(chunk: Buffer): Array<{ source: string; ts: number; snapshot: boolean }> {
     let buf = this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]);
-    const out: Array<{ source: string; ts: number }> = [];
+    const out: Array<{ source: string; ts: number; snapshot: boolean }> = [];
     for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10)) {
       const line = buf.subarray(0, nl).toString('utf8');
       buf = buf.subarray(nl + 1);
-      if (line.startsWith('[')) {
+      if (line.startsWith('{"reset":')) this.#inSnapshot = true;
+      else if (line === '"SYNC"') this.#inSnapshot = false;
+      else if (line.startsWith('[')) {
         const value = JSON.parse(line) as unknown[];
-        out.push({ source: value[2] as string, ts: value[1] as number });
+        out.push({ source: value[2] as string, ts: value[1] as number, snapshot: this.#inSnapshot });
       }
     }
     this.#rest = Buffer.from(buf);
@@ -262,9 +266,14 @@ export class SimNetwork<M extends Scuttlebutt = Scuttlebutt> {
     if (chunk.length === 0) return;
     dir.pending.push(chunk);
     dir.pendingBytes += chunk.length;
-    for (const { source, ts } of dir.sentTap.push(chunk)) {
+    for (const { source, ts, snapshot } of dir.sentTap.push(chunk)) {
       const id = updateId(source, ts);
       const where = `link ${index} (connection ${conn.serial}) ${dir.from}→${dir.to}`;
+      // A reset snapshot (the tombstone-collection extension) resends what the peer has on purpose.
+      if (snapshot) {
+        dir.sent.add(id);
+        continue;
+      }
       if (dir.sent.has(id)) this.violations.push(`${where}: update ${id} sent twice`);
       if (reverse.learned.has(id)) this.violations.push(`${where}: update ${id} echoed to the peer it came from`);
       else if (strict && reverse.delivered.has(id)) this.violations.push(`${where}: update ${id} sent after the peer delivered it`);

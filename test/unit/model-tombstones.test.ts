@@ -207,3 +207,23 @@ describe('collected deletions survive a restart (persist)', () => {
     assert.equal(reloaded.get('gone'), undefined, 'and did not bring it back');
   });
 });
+
+describe('collection waits for the grace period, even when every peer has the deletion', () => {
+  it('a deletion the only connected peer has is still kept until tombstoneTtlMs has passed', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const a = new Model({ id: 'A', now: clock, tombstoneTtlMs: 60_000 });
+    const b = new Model({ id: 'B', now: clock, tombstoneTtlMs: 60_000 });
+    a.set('x', 1);
+    const ab = await connect(a, b);
+    a.set('x', null);
+    await settle();
+    assert.equal(b.get('x'), null);
+    // A write older than the deletion could still be on its way from a writer not heard from yet.
+    assert.equal(a.collectTombstones(), 0);
+    now += 60_001;
+    assert.equal(a.collectTombstones(), 1);
+    assert.equal(b.collectTombstones(), 1);
+    ab.as.end();
+  });
+});
