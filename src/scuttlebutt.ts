@@ -409,6 +409,17 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   }
 
   /**
+   * Drops deletions older than the model's `tombstoneTtlMs` (also run at every handshake and,
+   * cheaply, after every deletion; call it to free memory sooner). A peer whose clock is older
+   * than a collected deletion gets a reset. A no-op for a model that keeps its deletions.
+   * @param nowMs - the time to measure against (default: the model's clock)
+   * @returns how many deletions were dropped
+   */
+  collectTombstones(nowMs: number = this.now()): number {
+    return this.#tombstones?.collect(nowMs) ?? 0;
+  }
+
+  /**
    * Whether this model collects deleted data and so takes part in the reset extension (a model
    * built with a finite `tombstoneTtlMs`).
    */

@@ -55,6 +55,7 @@ export interface CollectedHorizon {
   onCollected: (() => void) | null;
   needsResetFor(peerClock: Readonly<Clock>): boolean;
   learn(collected: Readonly<Clock>): void;
+  collect(nowMs: number): number;
 }
 
 /** How often the queue is compacted: once this many collected slots lead it. */

@@ -214,16 +214,6 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
   }
 
   /**
-   * Drops removes older than `tombstoneTtlMs` (also run at every handshake and, cheaply, after
-   * every remove). A peer whose clock is older than a collected remove gets a reset.
-   * @param nowMs - the time to measure against (default: the model's clock)
-   * @returns how many were dropped
-   */
-  collectTombstones(nowMs: number = this.now()): number {
-    return this.#tombstones.collect(nowMs);
-  }
-
-  /**
    * Takes a reset snapshot: items the sender did not send, whose push it had seen, were removed
    * there and the remove collected; they are removed here too (emitting `remove`).
    */

@@ -309,16 +309,6 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   }
 
   /**
-   * Drops deletions older than `tombstoneTtlMs` (also run at every handshake and, cheaply, after
-   * every deletion). A peer whose clock is older than a collected deletion gets a reset.
-   * @param nowMs - the time to measure against (default: the model's clock)
-   * @returns how many were dropped
-   */
-  collectTombstones(nowMs: number = this.now()): number {
-    return this.#tombstones.collect(nowMs);
-  }
-
-  /**
    * Takes a reset snapshot: position keys the sender did not send, held by a write it had
    * seen, were deleted there and collected; they are dropped here too (emitting `preupdate`
    * and `update` with `{key: null}` for live ones).

@@ -211,17 +211,6 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     for (const entry of this.#index.since(sources)) yield entry.toUpdate();
   }
 
-  /**
-   * Drops deletions older than `tombstoneTtlMs` (run by every `history()` and handshake; call
-   * it yourself to free memory sooner). The newest collected timestamp of each source is kept:
-   * a peer whose clock is older than it gets a reset snapshot.
-   * @param nowMs - the time to measure against (default: the model's clock)
-   * @returns how many deletions were dropped
-   */
-  collectTombstones(nowMs: number = this.now()): number {
-    return this.#tombstones.collect(nowMs);
-  }
-
   /** Number of deletions still remembered (tombstones). */
   get tombstoneCount(): number {
     let n = 0;

@@ -145,30 +145,41 @@ export function convergenceProperty<M extends Scuttlebutt, Op>(spec: ModelSpec<M
   );
 }
 
-/** Property 2: deletions made during a partition win after it heals. */
-export function partitionDeletionProperty<M extends Scuttlebutt, Op>(spec: ModelSpec<M, Op>, runs: number): Promise<void> {
-  const scenario = fc.integer({ min: 2, max: 4 }).chain((peers) =>
+/** A partition scenario: growing setup, a side, deletions on peer 0's side, writes (and deletions) on the other. */
+function partitionScenario<M extends Scuttlebutt, Op>(spec: ModelSpec<M, Op>) {
+  return fc.integer({ min: 2, max: 4 }).chain((peers) =>
     fc.record({
       peers: fc.constant(peers),
       topology: fc.constantFrom(...TOPOLOGIES),
       setup: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { minLength: 3, maxLength: 12 }),
-      during: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { maxLength: 12 }),
+      away: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { maxLength: 12 }),
+      awayDeletions: fc.integer({ min: 0, max: 3 }),
       side: fc.array(fc.boolean(), { minLength: peers, maxLength: peers }),
       deletions: fc.integer({ min: 1, max: 4 }),
       seed: fc.nat(),
     }),
   );
+}
+
+/** Peer 0 on one side (`true`), at least one peer on the other. */
+function splitSides(side: readonly boolean[]): boolean[] {
+  const sides = side.slice();
+  sides[0] = true;
+  if (sides.every(Boolean)) sides[sides.length - 1] = false;
+  return sides;
+}
+
+/** Property 2: deletions made during a partition win after it heals. */
+export function partitionDeletionProperty<M extends Scuttlebutt, Op>(spec: ModelSpec<M, Op>, runs: number): Promise<void> {
   return fc.assert(
-    fc.asyncProperty(scenario, async ({ peers, topology, setup, during, side, deletions, seed }) => {
+    fc.asyncProperty(partitionScenario(spec), async ({ peers, topology, setup, away: during, side, deletions, seed }) => {
       const models = IDS.slice(0, peers).map((id) => spec.create(id));
       const net = new SimNetwork(models, topologyEdges(topology, peers));
       try {
         let serial = 0;
         for (const { peer, op } of setup) spec.apply(models[peer] as M, op, serial++);
         await settleAll(net, seed);
-        const sides = side.slice();
-        sides[0] = true;
-        if (sides.every(Boolean)) sides[peers - 1] = false;
+        const sides = splitSides(side);
         net.partition(sides);
         const deleted = spec.deleteSome(models[0] as M, deletions, seededRandom(seed));
         for (const { peer, op } of during) if (!sides[peer]) spec.apply(models[peer] as M, op, serial++);
@@ -189,21 +200,9 @@ export function partitionDeletionProperty<M extends Scuttlebutt, Op>(spec: Model
 export function resetProperty<M extends Scuttlebutt, Op>(spec: ModelSpec<M, Op>, runs: number): Promise<void> {
   const create = spec.createCollecting;
   if (create === undefined) throw new Error('resetProperty needs spec.createCollecting');
-  const scenario = fc.integer({ min: 2, max: 4 }).chain((peers) =>
-    fc.record({
-      peers: fc.constant(peers),
-      topology: fc.constantFrom(...TOPOLOGIES),
-      setup: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { minLength: 3, maxLength: 12 }),
-      away: fc.array(fc.record({ peer: fc.nat(peers - 1), op: spec.growOp }), { maxLength: 12 }),
-      awayDeletions: fc.integer({ min: 0, max: 3 }),
-      side: fc.array(fc.boolean(), { minLength: peers, maxLength: peers }),
-      deletions: fc.integer({ min: 1, max: 4 }),
-      seed: fc.nat(),
-    }),
-  );
   const ttlMs = 1000;
   return fc.assert(
-    fc.asyncProperty(scenario, async ({ peers, topology, setup, away, awayDeletions, side, deletions, seed }) => {
+    fc.asyncProperty(partitionScenario(spec), async ({ peers, topology, setup, away, awayDeletions, side, deletions, seed }) => {
       const time = new FakeTime();
       const models = IDS.slice(0, peers).map((id) => create(id, time.nowFor(), ttlMs));
       const net = new SimNetwork(models, topologyEdges(topology, peers));
@@ -211,9 +210,7 @@ export function resetProperty<M extends Scuttlebutt, Op>(spec: ModelSpec<M, Op>,
         let serial = 0;
         for (const { peer, op } of setup) spec.apply(models[peer] as M, op, serial++);
         await settleAll(net, seed);
-        const sides = side.slice();
-        sides[0] = true;
-        if (sides.every(Boolean)) sides[peers - 1] = false;
+        const sides = splitSides(side);
         net.partition(sides);
         time.advance(10);
         const deleted = spec.deleteSome(models[0] as M, deletions, seededRandom(seed));

@@ -239,16 +239,6 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
     return out;
   }
 
-  /**
-   * Drops row deletions older than `tombstoneTtlMs` (also run at every handshake and, cheaply,
-   * after every deletion). A peer whose clock is older than a collected deletion gets a reset.
-   * @param nowMs - the time to measure against (default: the model's clock)
-   * @returns how many were dropped
-   */
-  collectTombstones(nowMs: number = this.now()): number {
-    return this.#tombstones.collect(nowMs);
-  }
-
   #forgetDeletion(rec: Rec): boolean {
     const row = rec.row;
     if (row.deleted !== rec) return false; // deleted again since
