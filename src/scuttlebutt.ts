@@ -354,9 +354,11 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     // A reset snapshot's updates are not relayed live: they could move a peer's clock past a
     // deletion the snapshot's sender collected and the peer never got. Once the snapshot is in,
     // each other peer gets a reset or a catch-up instead (see #takeReset).
-    if (this.#resetting.size > 0 && from !== undefined && this.#resetting.has((from as UpdateSink).session as Session)) return;
-    for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
-    for (const sink of this.#sinks) if (sink !== from) sink.offerUpdate(update, from as UpdateSink | Scuttlebutt<unknown> | undefined);
+    const inReset = this.#resetting.size > 0 && from !== undefined && this.#resetting.has((from as UpdateSink).session as Session);
+    if (!inReset) {
+      for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
+      for (const sink of this.#sinks) if (sink !== from) sink.offerUpdate(update, from as UpdateSink | Scuttlebutt<unknown> | undefined);
+    }
     for (const clone of this.#clones) if (clone !== from) clone.receiveUpdate(update, this);
   }
 

@@ -334,7 +334,10 @@ export class Session {
    * @returns whether a replay is owed: poll for output
    */
   catchUp(): boolean {
-    if (this.#state !== 'LIVE' || this.#closing) return false;
+    if (this.#closing) return false;
+    // During a replay already under way (its updates were picked when it began), the catch-up
+    // pass after its "SYNC" brings them; before the replay begins, it will include them.
+    if (this.#state !== 'LIVE' && !(this.#state === 'REPLAY' && this.#replay !== null)) return false;
     this.#behind = true;
     return true;
   }
