@@ -177,6 +177,15 @@ export function parseValue(text: string): unknown {
 }
 
 /** The `--hub` and `--token` help lines every client command shares. */
+/** The options of the commands that talk to a hub (`get`, `set`, `dump`; `watch` adds its own). */
+export const CLIENT_OPTIONS = {
+  hub: { type: 'string' },
+  token: { type: 'string' },
+  ca: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export const CLIENT_OPTIONS_HELP = `  --hub HOST:PORT   the hub's HTTP port (default ${DEFAULT_HUB}); a ws://, wss://, http:// or https:// URL works too
   --token TOKEN     bearer token of a hub started with --token (default: $${TOKEN_ENV})
+  --ca FILE         for a wss:// or https:// hub: a PEM CA certificate to trust (a self-signed hub)
   -h, --help        show this help`;

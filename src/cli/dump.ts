@@ -2,10 +2,22 @@
  * @module cli/dump
  * `scuttlebutt dump`: prints the whole model of a running hub as one JSON object.
  */
-import { CLIENT_OPTIONS_HELP, type CliIo, type Command, DEFAULT_HUB, EXIT, flag, hubUrl, parse, str, UsageError } from './_args.js';
+import {
+  CLIENT_OPTIONS,
+  CLIENT_OPTIONS_HELP,
+  type CliIo,
+  type Command,
+  DEFAULT_HUB,
+  EXIT,
+  flag,
+  hubUrl,
+  parse,
+  str,
+  UsageError,
+} from './_args.js';
 import { describeFailure, openHubClient } from './hub-client.js';
 
-const OPTIONS = { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+const OPTIONS = CLIENT_OPTIONS;
 
 /** The `dump` command. */
 export const dumpCommand: Command = {

@@ -4,6 +4,7 @@
  * WebSocket, a wait for the initial sync (with a progress bar on a TTY), a clean close, and the
  * error message when the hub cannot be reached.
  */
+import { readFile } from 'node:fs/promises';
 import { Model } from '../models/model.js';
 import { errorCode } from '../net/peer-pool.js';
 import type { ReconnectingPeer } from '../net/reconnecting-peer.js';
@@ -36,9 +37,12 @@ export interface HubClientOptions {
 export async function openHubClient(values: Values, io: CliIo, options: HubClientOptions): Promise<HubClient> {
   const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
   const token = str(values, 'token') ?? io.env[TOKEN_ENV];
+  const caFile = str(values, 'ca');
+  const ca = caFile === undefined ? undefined : await readFile(caFile);
   const model = new Model();
   const peer = connectWebSocket(model, {
     url,
+    ...(ca === undefined ? {} : { ca }),
     ...(token === undefined || token === '' ? {} : { token }),
     // Readable even for the commands that only read: our (empty) history and "SYNC" cost one
     // line, and let the hub see a completed sync instead of a peer that left mid-sync.

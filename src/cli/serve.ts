@@ -4,6 +4,7 @@
  * connection ends after its queued output, storage is flushed and closed) and exits 0. Logs are
  * JSON lines on stderr; the `hub listening` line has the bound ports (useful with `--port 0`).
  */
+import { readFile } from 'node:fs/promises';
 import { startHub } from '../hub/hub.js';
 import { createJsonLogger, type LogLevel } from '../net/logger.js';
 import type { Durability } from '../persist/index.js';
@@ -38,6 +39,9 @@ const OPTIONS = {
   'max-peers': { type: 'string' },
   'relay-delay-ms': { type: 'string' },
   'tombstone-ttl': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'peer-ca': { type: 'string' },
   id: { type: 'string' },
   key: { type: 'string' },
   writer: { type: 'string', multiple: true },
@@ -78,6 +82,9 @@ Options:
                        so that in a ring of hubs no update crosses a link twice
   --tombstone-ttl D    collect deletions after D (500, 45s, 12h, 30d; default: keep forever); peers
                        that come back later get a reset (a full snapshot) and drop the deleted keys
+  --tls-cert FILE      serve over TLS (HTTPS + WSS, TLS on the TCP port) with this PEM certificate
+  --tls-key FILE       and this PEM private key (both or neither)
+  --peer-ca FILE       dial the --peer hubs over TLS, trusting this PEM CA certificate
   --id ID              the hub model's id (default: random, then kept in DIR/id)
   --writer ID          peer authentication on: only peers that prove this id (made by
                        "scuttlebutt keygen") may write; others are read-only (repeatable)
@@ -130,6 +137,10 @@ Examples:
     const maxPeers = str(values, 'max-peers');
     const relayDelay = str(values, 'relay-delay-ms');
     const tombstoneTtl = str(values, 'tombstone-ttl');
+    const tlsCert = str(values, 'tls-cert');
+    const tlsKey = str(values, 'tls-key');
+    const peerCa = str(values, 'peer-ca');
+    if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     const token = str(values, 'token') ?? io.env[TOKEN_ENV];
     const host = str(values, 'host');
     const tcpHost = str(values, 'tcp-host');
@@ -150,8 +161,12 @@ Examples:
               onAuthenticated: (peerId) => logger.info('peer authenticated', { peerId }),
             })
           : undefined;
+      const tls =
+        tlsCert === undefined || tlsKey === undefined ? undefined : { cert: await readFile(tlsCert), key: await readFile(tlsKey) };
       hub = await startHub({
         ...(auth === undefined ? {} : { auth }),
+        ...(tls === undefined ? {} : { tls }),
+        ...(peerCa === undefined ? {} : { peerTls: { ca: await readFile(peerCa) } }),
         logger,
         ...(host === undefined ? {} : { host }),
         ...(tcpHost === undefined ? {} : { tcpHost }),

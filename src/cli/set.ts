@@ -4,6 +4,7 @@
  * else a string. Returns once the hub has received the update.
  */
 import {
+  CLIENT_OPTIONS,
   CLIENT_OPTIONS_HELP,
   type CliIo,
   type Command,
@@ -18,7 +19,7 @@ import {
 } from './_args.js';
 import { describeFailure, openHubClient } from './hub-client.js';
 
-const OPTIONS = { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+const OPTIONS = CLIENT_OPTIONS;
 
 /** The `set` command. */
 export const setCommand: Command = {

@@ -3,15 +3,22 @@
  * `scuttlebutt watch [KEY]`: prints the current value(s), then one JSON line per change, until
  * interrupted; reconnects when the hub goes away.
  */
-import { CLIENT_OPTIONS_HELP, type CliIo, type Command, DEFAULT_HUB, EXIT, flag, hubUrl, parse, str, UsageError } from './_args.js';
+import {
+  CLIENT_OPTIONS,
+  CLIENT_OPTIONS_HELP,
+  type CliIo,
+  type Command,
+  DEFAULT_HUB,
+  EXIT,
+  flag,
+  hubUrl,
+  parse,
+  str,
+  UsageError,
+} from './_args.js';
 import { describeFailure, openHubClient } from './hub-client.js';
 
-const OPTIONS = {
-  hub: { type: 'string' },
-  token: { type: 'string' },
-  'changes-only': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = { ...CLIENT_OPTIONS, 'changes-only': { type: 'boolean' } } as const;
 
 /** The `watch` command. */
 export const watchCommand: Command = {

@@ -16,6 +16,8 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ConnectionOptions as TlsConnectionOptions, TlsOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { Model } from '../models/model.js';
 import { formatAddress, isLoopback, parseHostPort } from '../net/address.js';
@@ -89,6 +91,13 @@ export interface HubOptions {
   readonly maxPeers?: number;
   /** The hub model's id (default: random). */
   readonly id?: string;
+  /**
+   * Serve over TLS: HTTPS and WSS on `port`, TLS on `tcpPort` (at least `cert` and `key`, PEM).
+   * Default: plain HTTP, WebSocket and TCP.
+   */
+  readonly tls?: TlsOptions;
+  /** Dial the `peers` over TLS with these options (for instance `{ ca }`); default: plain TCP. */
+  readonly peerTls?: TlsConnectionOptions;
   /**
    * Collect deletions after this many ms (default: keep forever); see `ModelOptions.tombstoneTtlMs`.
    * Ignored when `model` is given.
@@ -298,7 +307,8 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       meshClosed,
     });
 
-  const http = createServer(createRequestHandler({ token, bundle, health, metrics }));
+  const handler = createRequestHandler({ token, bundle, health, metrics });
+  const http = options.tls === undefined ? createServer(handler) : createHttpsServer(options.tls, handler);
   // A backstop against connection floods on the HTTP port; the pool's cap refuses WebSocket peers with 503 first.
   http.maxConnections = pool.maxPeers === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : pool.maxPeers + 64;
   http.headersTimeout = 10_000;
@@ -329,7 +339,12 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   let tcp: TcpServer | null = null;
   if (options.tcpPort !== null) {
     try {
-      tcp = await listen(model, { pool, host: tcpHost, port: options.tcpPort ?? DEFAULT_HUB_TCP_PORT });
+      tcp = await listen(model, {
+        pool,
+        host: tcpHost,
+        port: options.tcpPort ?? DEFAULT_HUB_TCP_PORT,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+      });
     } catch (error) {
       http.close();
       await pool.close();
@@ -341,14 +356,21 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
 
   for (const peer of peers) {
     if (mesh.has(peer.text)) continue;
-    const link = connect(model, { host: peer.host, port: peer.port, ...connectionOptions, ...options.peerOptions });
+    const link = connect(model, {
+      host: peer.host,
+      port: peer.port,
+      ...connectionOptions,
+      ...(options.peerTls === undefined ? {} : { tls: options.peerTls }),
+      ...options.peerOptions,
+    });
     mesh.set(peer.text, link);
     watchMeshPeer(link, peer.text, model, log, meshClosed);
   }
 
+  const secure = options.tls !== undefined;
   const urls = {
-    http: `http://${formatAddress(host, port)}/`,
-    ws: `ws://${formatAddress(host, port)}/ws`,
+    http: `${secure ? 'https' : 'http'}://${formatAddress(host, port)}/`,
+    ws: `${secure ? 'wss' : 'ws'}://${formatAddress(host, port)}/ws`,
     tcp: tcp === null ? null : formatAddress(tcp.host, tcp.port),
   };
   log.info('hub listening', {

@@ -15,13 +15,15 @@ import type { WebSocketLike } from './websocket-transport.js';
  * A factory of `ws` sockets: the token goes in the `Authorization` header, messages are limited
  * to `maxPayloadBytes`, compression is off.
  * @param maxPayloadBytes - largest message accepted (default 1.25 MiB)
+ * @param ca - for `wss://`: the CA certificate (PEM) to trust besides the system's
  * @returns a {@link WebSocketFactory}
  */
-export function nodeWebSocketFactory(maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES): WebSocketFactory {
+export function nodeWebSocketFactory(maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES, ca?: string | Buffer): WebSocketFactory {
   return (url, token) =>
     new WebSocket(url, {
       maxPayload: maxPayloadBytes,
       perMessageDeflate: false,
+      ...(ca === undefined ? {} : { ca }),
       ...(token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } }),
     }) as unknown as WebSocketLike;
 }
@@ -30,7 +32,8 @@ export function nodeWebSocketFactory(maxPayloadBytes: number = DEFAULT_MAX_PAYLO
  * Replicates `model` with a hub over WebSocket, from Node; same contract as the TCP
  * {@link connect}: reconnects with backoff, idle timeout, states and progress.
  * @param model - the model to replicate
- * @param options - the URL (`ws://HOST:PORT/ws`), token, reconnect and connection options
+ * @param options - the URL (`ws://HOST:PORT/ws` or `wss://…`), token, `ca` for a hub whose
+ *   certificate is not signed by a system CA, reconnect and connection options
  * @returns the peer, already dialing
  * @throws TypeError for a URL that is not ws:// or wss://
  * @example
@@ -41,8 +44,8 @@ export function nodeWebSocketFactory(maxPayloadBytes: number = DEFAULT_MAX_PAYLO
  */
 export function connectWebSocket(
   model: Scuttlebutt,
-  options: WebSocketClientOptions & { readonly maxPayloadBytes?: number },
+  options: WebSocketClientOptions & { readonly maxPayloadBytes?: number; readonly ca?: string | Buffer },
 ): ReconnectingPeer {
-  const { maxPayloadBytes, ...rest } = options;
-  return connectWith(model, { createSocket: nodeWebSocketFactory(maxPayloadBytes), ...rest });
+  const { maxPayloadBytes, ca, ...rest } = options;
+  return connectWith(model, { createSocket: nodeWebSocketFactory(maxPayloadBytes, ca), ...rest });
 }

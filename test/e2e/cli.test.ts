@@ -6,8 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { before, describe, it } from 'node:test';
-import { buildCli, cliArgs, HubProcess, metricValue, ROOT, runCli, teardown, tempDir, until, within } from '../helpers/e2e.ts';
+import { Model } from '../../src/index.ts';
+import { connect } from '../../src/net/index.ts';
+import {
+  buildCli,
+  cliArgs,
+  HubProcess,
+  hasOpenssl,
+  makeTestCertificate,
+  metricValue,
+  ROOT,
+  runCli,
+  teardown,
+  tempDir,
+  until,
+  within,
+} from '../helpers/e2e.ts';
 
 const COMMANDS = ['serve', 'get', 'set', 'watch', 'dump'];
 
@@ -168,5 +184,33 @@ describe('scuttlebutt CLI', { concurrency: true }, () => {
     const hub = await HubProcess.start(td, ['--memory', '--host', '0.0.0.0', '--no-tcp']);
     assert.ok(hub.logs.some((r) => r.level === 'warn' && /without a token/.test(r.msg)));
     await hub.kill('SIGTERM');
+  });
+
+  it('serves over TLS (--tls-cert/--tls-key): wss:// clients with --ca, https /healthz, TLS on the TCP port', {
+    skip: !hasOpenssl() && 'openssl is not installed',
+  }, async (t) => {
+    const td = teardown(t);
+    const { cert, certPath, keyPath } = makeTestCertificate(tempDir(td));
+    const hub = await HubProcess.start(td, ['--memory', '--tls-cert', certPath, '--tls-key', keyPath]);
+    const at = ['--hub', `wss://127.0.0.1:${hub.httpPort}`, '--ca', certPath];
+    const set = await runCli(['set', 'secret', '"over tls"', ...at]);
+    assert.equal(set.code, 0, set.stderr);
+    const got = await runCli(['get', 'secret', ...at]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stdout.trim(), '"over tls"');
+    const untrusted = await runCli(['get', 'secret', '--hub', `wss://127.0.0.1:${hub.httpPort}`]);
+    assert.equal(untrusted.code, 1, 'a certificate nobody vouches for is refused');
+    const health = await new Promise<number>((resolve, reject) => {
+      httpsGet({ host: '127.0.0.1', port: hub.httpPort, path: '/healthz', ca: cert }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(health, 200);
+    assert.equal((await runCli(['serve', '--tls-cert', certPath])).code, 2, '--tls-cert without --tls-key');
+    const b = new Model('B');
+    const peer = td.add(connect(b, { port: hub.tcpPort, tls: { ca: cert } }), (p) => p.close());
+    await within(peer.whenLive(), 'live over TLS on the TCP port');
+    assert.equal(b.get('secret'), 'over tls');
   });
 });

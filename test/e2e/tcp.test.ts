@@ -4,15 +4,12 @@
  * input (HTTP on the TCP port, silent sockets, connect floods, slow readers, TLS).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isScuttlebuttError, Model } from '../../src/index.ts';
 import { connect, listen, type PeerState, type SyncProgress } from '../../src/net/index.ts';
-import { MemoryLogger, sleep, teardown, tempDir, until, within } from '../helpers/e2e.ts';
+import { hasOpenssl, MemoryLogger, makeTestCertificate, sleep, teardown, tempDir, until, within } from '../helpers/e2e.ts';
 
 /** A raw socket to a server, closed at teardown. */
 async function rawSocket(td: ReturnType<typeof teardown>, port: number): Promise<Socket> {
@@ -216,32 +213,7 @@ describe('net over TCP', () => {
 
   it('serves and dials TLS', { skip: !hasOpenssl() && 'openssl is not installed' }, async (t) => {
     const td = teardown(t);
-    const dir = tempDir(td);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const key = readFileSync(join(dir, 'key.pem'));
-    const cert = readFileSync(join(dir, 'cert.pem'));
+    const { key, cert } = makeTestCertificate(tempDir(td));
     const a = new Model('A');
     a.set('secret', 'over tls');
     const server = td.add(await listen(a, { tls: { key, cert } }), (s) => s.close());
@@ -252,12 +224,3 @@ describe('net over TCP', () => {
     assert.equal(peer.connection?.transport.kind, 'tls');
   });
 });
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -5,9 +5,9 @@
  * `hub listening` log line), bounded waits, a JSON-lines log collector, and a TCP proxy that
  * counts the updates crossing a link in each direction (and can cut it).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -434,4 +434,43 @@ export class LinkProxy {
     this.cut();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
+}
+
+/** Whether the `openssl` command is here (the TLS tests make their certificate with it). */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A self-signed P-256 certificate for `localhost` and 127.0.0.1, valid one day, written to
+ * `dir/cert.pem` and `dir/key.pem`.
+ */
+export function makeTestCertificate(dir: string): { key: Buffer; cert: Buffer; keyPath: string; certPath: string } {
+  const keyPath = join(dir, 'key.pem');
+  const certPath = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+    ].concat(['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(keyPath), cert: readFileSync(certPath), keyPath, certPath };
 }
