@@ -472,6 +472,21 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   }
 
   #takeReset(session: Session, senderClock: Readonly<Clock>, senderCollected: Readonly<Clock>): ResetCollector | null {
+    // A clock from the future would let one peer claim it had seen, and collected, writes nobody
+    // made yet: ours would jump and refuse them as old data. Such a reset is refused, not taken.
+    const nowMs = this.#now();
+    for (const clock of [senderClock, senderCollected]) {
+      for (const source in clock) {
+        const ts = clock[source] as number;
+        if (!this.#clock.accepts(ts, nowMs)) {
+          this.#signal(
+            'invalid',
+            createError('ERR_SB_CLOCK_SKEW', `a reset claims "${source}" at ${ts}, ${Math.round(ts - nowMs)} ms in the future`),
+          );
+          return null;
+        }
+      }
+    }
     const collector = this.beginReset(senderClock);
     const tombstones = this.#tombstones;
     if (collector === null || tombstones === null) return collector;

@@ -491,7 +491,9 @@ export class Session {
         return;
       }
       case MessageType.RESET: {
-        if (!this.writable || this.#inReset) return;
+        // With per-peer rights (auth), a reset could drop data the peer may not write: it is
+        // taken as plain history (nothing dropped), as a peer without the extension would.
+        if (!this.writable || this.#inReset || this.#auth !== undefined) return;
         this.#inReset = true;
         this.#resetCollector = this.#beginReset?.(message.clock, message.collected) ?? null;
         return;

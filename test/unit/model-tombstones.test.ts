@@ -7,6 +7,7 @@ import { RArray } from '../../src/entries/array.ts';
 import { Doc } from '../../src/entries/doc.ts';
 import { Model, type Scuttlebutt } from '../../src/index.ts';
 import { persist } from '../../src/persist/index.ts';
+import { createAuth } from '../../src/security/index.ts';
 import { tempDir } from '../helpers/persist-fs.ts';
 import { capture, connect, settle, until } from '../helpers/streams.ts';
 
@@ -225,5 +226,39 @@ describe('collection waits for the grace period, even when every peer has the de
     assert.equal(a.collectTombstones(), 1);
     assert.equal(b.collectTombstones(), 1);
     ab.as.end();
+  });
+});
+
+describe('resets from untrusted peers', () => {
+  it('a reset dated beyond maxClockSkewMs is refused as invalid and drops nothing', async () => {
+    const now = 1_000_000;
+    const m = new Model({ id: 'M', now: () => now, tombstoneTtlMs: 1000 });
+    m.set('k', 'v');
+    const invalid: Array<{ code?: string }> = [];
+    m.on('invalid', (e) => invalid.push(e));
+    const s = m.createStream();
+    const future = now + 3_600_000;
+    s.write(`{"id":"X","clock":{},"reset":1}\n{"reset":{"clock":{"M":${future}},"collected":{"M":${future}}}}\n"SYNC"\n`);
+    await settle();
+    assert.equal(m.get('k'), 'v');
+    assert.deepEqual(
+      invalid.map((e) => e.code),
+      ['ERR_SB_CLOCK_SKEW'],
+    );
+    assert.ok((m.sources.M as number) < future, 'our clock did not jump');
+  });
+
+  it('with peer authentication a reset drops nothing (without, the same reset drops the key)', async () => {
+    const now = 1_000_000;
+    const reset = `{"id":"X","clock":{},"reset":1}\n{"reset":{"clock":{"M":${now + 10}}}}\n"SYNC"\n`;
+    const guarded = new Model({ id: 'M', now: () => now, tombstoneTtlMs: 1000, auth: createAuth() });
+    const open = new Model({ id: 'M', now: () => now, tombstoneTtlMs: 1000 });
+    for (const m of [guarded, open]) {
+      m.set('k', 'v');
+      m.createStream().write(reset);
+    }
+    await settle();
+    assert.equal(guarded.get('k'), 'v');
+    assert.equal(open.get('k'), undefined);
   });
 });
