@@ -159,8 +159,8 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   /** The deletions this model collects, when it does (see {@link collectsTombstones}). */
   #tombstones: CollectedHorizon | null = null;
   #resetCheckQueued = false;
-  /** Sessions delivering a reset snapshot to us, until it is in. */
-  readonly #resetting = new Set<Session>();
+  /** Sessions delivering a reset snapshot to us, until it is in, with our other peers' clocks from before it. */
+  readonly #resetting = new Map<Session, Map<Session, Clock>>();
   #lastEncoded: Update | null = null;
   #lastLine = '';
   #disposed = false;
@@ -351,11 +351,12 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     this.#clock.observe(update[1]);
     if (!this.applyUpdate(update as Update<C>)) return;
     emitRaw.call(this, '_update', update); // not #signal: no rest array on the hot path
-    // A reset snapshot's updates are not relayed live: they could move a peer's clock past a
-    // deletion the snapshot's sender collected and the peer never got. Once the snapshot is in,
-    // each other peer gets a reset or a catch-up instead (see #takeReset).
-    const inReset = this.#resetting.size > 0 && from !== undefined && this.#resetting.has((from as UpdateSink).session as Session);
-    if (!inReset) {
+    // While a reset snapshot comes in, remote updates are not relayed live: the snapshot's could
+    // move a peer's clock past a deletion the sender collected and the peer never got, and any
+    // other's could overtake a held-back one of the same source (the peer would then drop that
+    // as old data). Once the snapshot is in, each other peer gets a reset or a catch-up instead
+    // (see #afterReset). Local updates are never in a snapshot we take, so they go out at once.
+    if (this.#resetting.size === 0 || from === undefined) {
       for (const stream of this.#streams) if (stream !== from) stream.offerUpdate(update);
       for (const sink of this.#sinks) if (sink !== from) sink.offerUpdate(update, from as UpdateSink | Scuttlebutt<unknown> | undefined);
     }
@@ -490,14 +491,15 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     const collector = this.beginReset(senderClock);
     const tombstones = this.#tombstones;
     if (collector === null || tombstones === null) return collector;
-    // What our other peers hold now, before the snapshot's updates are relayed to them live: a
-    // relayed update can move a peer's clock past a deletion it never got (collected by the
-    // sender), so whether it needs a reset too is judged on its clock from before.
-    const before = new Map<ReplicationStream | UpdateSink, Clock>();
-    for (const stream of this.#streams) if (stream.session !== session) before.set(stream, { ...stream.session.peerClock });
-    for (const sink of this.#sinks)
-      if (sink.session !== undefined && sink.session !== session) before.set(sink, { ...sink.session.peerClock });
-    this.#resetting.add(session);
+    // What our other peers hold now, before the snapshot's updates reach them: a relayed update
+    // can move a peer's clock past a deletion it never got (collected by the sender), so whether
+    // it needs a reset too is judged on its clock from before (see #afterReset).
+    const before = new Map<Session, Clock>();
+    for (const stream of this.#streams) if (stream.session !== session) before.set(stream.session, { ...stream.session.peerClock });
+    for (const sink of this.#sinks) {
+      if (sink.session !== undefined && sink.session !== session) before.set(sink.session, { ...sink.session.peerClock });
+    }
+    this.#resetting.set(session, before);
     return {
       note: (update) => collector.note(update),
       finish: () => {
@@ -505,26 +507,47 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
         // The snapshot's last updates are still queued as the session's events when its "SYNC"
         // is read; the adapter applies them in this same turn. Only then:
         queueMicrotask(() => {
-          this.#resetting.delete(session);
-          if (this.#disposed) return;
-          tombstones.learn(senderCollected);
+          if (!this.#resetting.delete(session) || this.#disposed) return;
           // We now hold what the sender held at its clock, the deletions it collected included:
-          // our clock says so, or every later handshake would ask for a reset again.
+          // our clock says so, or every later handshake would ask for a reset again. A source
+          // with an update still being verified keeps its clock, and its horizon is not taken
+          // (we do not hold all the sender held of it yet; the sender resets peers for it).
+          const learnt = createClock();
           for (const source in senderCollected) {
             const ts = senderCollected[source] as number;
-            if ((this.sources[source] ?? 0) < ts && !this.#verifying.has(source)) {
+            if (this.#verifying.has(source)) continue;
+            if ((this.sources[source] ?? 0) < ts) {
               this.sources[source] = ts;
               this.#clock.observe(ts);
             }
+            learnt[source] = ts;
           }
-          for (const stream of this.#streams)
-            if (stream.session !== session) stream.afterReset(before.get(stream) ?? stream.session.peerClock);
-          for (const sink of this.#sinks) {
-            if (sink.session !== session) sink.afterReset?.(before.get(sink) ?? sink.session?.peerClock ?? {});
-          }
+          tombstones.learn(learnt);
+          this.#afterReset(session, before);
+          this.#signal('_reset');
         });
       },
     };
+  }
+
+  /**
+   * A reset from `session` is in (or its link closed half way): the snapshot's updates were not
+   * relayed live, so every other peer gets a reset if, judged on its clock from before the
+   * snapshot (its header's for one that connected meanwhile), it needs one, or else a catch-up
+   * from that clock.
+   */
+  #afterReset(session: Session, before: ReadonlyMap<Session, Clock>): void {
+    const judge = (other: Session): Readonly<Clock> => before.get(other) ?? other.remoteHeader?.clock ?? createClock();
+    for (const stream of this.#streams) if (stream.session !== session) stream.afterReset(judge(stream.session));
+    for (const sink of this.#sinks) if (sink.session !== undefined && sink.session !== session) sink.afterReset?.(judge(sink.session));
+  }
+
+  /** A link closed: a reset it was delivering will not finish; the others still need what it brought. */
+  #linkClosed(session: Session): void {
+    const before = this.#resetting.get(session);
+    if (before === undefined) return;
+    this.#resetting.delete(session);
+    if (!this.#disposed) this.#afterReset(session, before);
   }
 
   /**
@@ -578,6 +601,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     this.#streams.add(stream);
     stream.once('close', () => {
       this.#streams.delete(stream);
+      this.#linkClosed(stream.session);
       this.#signal('unstream', this.#streams.size);
     });
     stream.start();
@@ -612,6 +636,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     this.#sinks.add(sink);
     return () => {
       this.#sinks.delete(sink);
+      if (sink.session !== undefined) this.#linkClosed(sink.session);
     };
   }
 

@@ -248,6 +248,9 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
   }
 
   override applyUpdate(update: Update<AppendOnlyChange>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     const change = update[0];
     const ts = update[1];
     const source = update[2];
@@ -256,7 +259,7 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
       const id = itemId(source, ts);
       if (this.#removed.has(id) || this.#items.has(id)) return false;
       const item = change.push === undefined ? null : change.push;
-      if (this.#schema !== undefined && !this.#checked) {
+      if (this.#schema !== undefined && !checked) {
         const problem = checkSchema(this.#schema, item);
         if (problem !== null) {
           this.emitLocal('invalid', createError('ERR_SB_INVALID_UPDATE', problem, { input: update }), update);

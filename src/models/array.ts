@@ -96,6 +96,12 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   /** Number of deleted keys remembered. */
   #deleted = 0;
   readonly #tombstones: TombstoneCollector<Entry>;
+  /**
+   * Per key, how many signed multi-key updates still in the history carry it: such an update is
+   * re-sent whole (its signature covers every key), so a deletion of one of its keys must not be
+   * collected while it is (a fresh peer would take the key back from it).
+   */
+  readonly #signedKeys = new Map<string, number>();
   /** How long a deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
   readonly tombstoneTtlMs: number;
 
@@ -114,6 +120,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
       (entry) => {
         // Entries are updated in place: this one may have been written again since it was queued.
         if (entry.value !== null || this.#store.get(entry.key) !== entry) return false;
+        if ((this.#signedKeys.get(entry.key) ?? 0) > 0) return false; // kept: see #signedKeys
         this.#release(entry);
         entry.batch = null;
         this.#store.delete(entry.key);
@@ -349,6 +356,9 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   }
 
   override applyUpdate(update: Update<ArrayChange>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     const change = update[0];
     const ts = update[1];
     const source = update[2];
@@ -360,7 +370,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
       if (entry !== undefined && !wins(ts, source, entry)) continue;
       const raw = change[key];
       const value = raw === undefined ? null : raw;
-      if (this.#schema !== undefined && value !== null && !this.#checked) {
+      if (this.#schema !== undefined && value !== null && !checked) {
         const problem = checkSchema(this.#schema, value);
         if (problem !== null) {
           this.emitLocal('invalid', createError('ERR_SB_INVALID_UPDATE', `position ${key}: ${problem}`, { input: update }), update);
@@ -406,7 +416,11 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
         else this.#keys.remove(key);
       }
     }
-    if (batch !== null) this.#index.add(batch);
+    if (batch !== null) {
+      this.#index.add(batch);
+      if (batch.signed !== undefined)
+        for (const key of Object.keys(batch.signed)) this.#signedKeys.set(key, (this.#signedKeys.get(key) ?? 0) + 1);
+    }
     this.emitLocal('update', apply);
     this.#tombstones.tick();
     return true;
@@ -422,6 +436,13 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
     }
     if (--batch.live === 0) {
       this.#index.remove(batch);
+      if (batch.signed !== undefined) {
+        for (const key of Object.keys(batch.signed)) {
+          const n = (this.#signedKeys.get(key) ?? 1) - 1;
+          if (n > 0) this.#signedKeys.set(key, n);
+          else this.#signedKeys.delete(key);
+        }
+      }
       if (this.listenerCount('_remove') > 0) this.emitLocal('_remove', [{}, batch.ts, batch.source]);
     }
   }

@@ -32,6 +32,7 @@ export type EventsChange = [event: string, ...args: unknown[]];
 const RESERVED = new Set([
   '_update',
   '_remove',
+  '_reset',
   'old_data',
   'unverified_data',
   'invalid',
@@ -175,8 +176,11 @@ export class Events<M extends EventMap = EventMap> extends Scuttlebutt<EventsCha
   }
 
   override applyUpdate(update: Update<EventsChange>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     const change = update[0];
-    if (this.#schemas.size > 0 && !this.#checked) {
+    if (this.#schemas.size > 0 && !checked) {
       const schema = this.#schemas.get(change[0]);
       const problem = schema === undefined ? null : checkSchema(schema, change.slice(1));
       if (problem !== null) {

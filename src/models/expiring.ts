@@ -294,6 +294,9 @@ export class ExpiringModel<V = unknown> extends Scuttlebutt<ExpiringChange> {
   }
 
   override applyUpdate(update: Update<ExpiringChange>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     this.#sweep();
     const [key] = update[0];
     const raw = update[0][1];
@@ -303,7 +306,7 @@ export class ExpiringModel<V = unknown> extends Scuttlebutt<ExpiringChange> {
     // The base class recorded this source in the clock: make sure its entry can be collected
     // even if this update changes nothing.
     if (!this.#owned.has(source)) this.#idle.add(source);
-    if (this.#schema !== undefined && value !== null && !this.#checked) {
+    if (this.#schema !== undefined && value !== null && !checked) {
       const problem = checkSchema(this.#schema, value);
       if (problem !== null) {
         this.emitLocal('invalid', createError('ERR_SB_INVALID_UPDATE', `"${key}": ${problem}`, { input: update }), update);

@@ -244,6 +244,9 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   }
 
   override applyUpdate(update: Update<ModelChange>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     const change = update[0];
     const key = change[0];
     const ts = update[1];
@@ -251,7 +254,7 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     const current = this.#store.get(key);
     if (current !== undefined && !wins(ts, source, current)) return false;
     const value = change.length > 1 && change[1] !== undefined ? change[1] : null;
-    if (this.#schema !== undefined && value !== null && !this.#checked) {
+    if (this.#schema !== undefined && value !== null && !checked) {
       // A well-formed update whose value the schema refuses: reported and dropped, and the
       // stream stays open (one bad writer must not cut a validating replica off its peers).
       const problem = checkSchema(this.#schema, value);

@@ -71,9 +71,12 @@ export class Value<V = unknown> extends Scuttlebutt<V> {
   }
 
   override applyUpdate(update: Update<V>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     const current = this.#current;
     if (current !== null && !(update[1] > current[1] || (update[1] === current[1] && update[2] > current[2]))) return false;
-    if (this.#schema !== undefined && update[0] !== null && !this.#checked) {
+    if (this.#schema !== undefined && update[0] !== null && !checked) {
       const problem = checkSchema(this.#schema, update[0]);
       if (problem !== null) {
         this.emitLocal('invalid', createError('ERR_SB_INVALID_UPDATE', problem, { input: update }), update);

@@ -26,7 +26,7 @@
  * `'error'` is only emitted when someone listens for it.
  */
 import { EventEmitter } from 'node:events';
-import type { Update } from '../protocol/update.js';
+import { createClock, type Update } from '../protocol/update.js';
 import type { Scuttlebutt } from '../scuttlebutt.js';
 import { CompactionPolicy, createSnapshot, estimateLiveBytes, type Snapshot } from './compaction.js';
 import type { ResolvedStoreOptions } from './durability.js';
@@ -66,8 +66,12 @@ export interface CompactionReport {
   /** Updates in the snapshot. */
   readonly updates: number;
   readonly durationMs: number;
-  /** `'auto'` (the factor), `'manual'` (`compact()`), `'open'` (a new store, or state held before the load), `'recovery'` (after a failed write). */
-  readonly reason: 'auto' | 'manual' | 'open' | 'recovery';
+  /**
+   * `'auto'` (the factor), `'manual'` (`compact()`), `'open'` (a new store, or state held before
+   * the load), `'recovery'` (after a failed write), `'reset'` (the model took a reset: it dropped
+   * data the log still holds, so the log is rewritten from the model).
+   */
+  readonly reason: 'auto' | 'manual' | 'open' | 'recovery' | 'reset';
 }
 
 /** Counters of a store, for monitoring and tests. */
@@ -178,6 +182,7 @@ export class PersistentStore extends EventEmitter {
     this.#policy = new CompactionPolicy(options.compactFactor, options.compactMinBytes);
     this.#needsSnapshot = hasUpdates(model);
     model.on('_update', this.#onUpdate);
+    model.on('_reset', this.#onReset);
     model.once('dispose', this.#onDispose);
     this.#opened = this.#open();
     this.ready = handled(this.#opened.then(() => this.#readyResult()));
@@ -240,6 +245,16 @@ export class PersistentStore extends EventEmitter {
     return this.#closing;
   }
 
+  /** A reset dropped data the log holds (and moved the clock): only a snapshot stores that. */
+  readonly #onReset = (): void => {
+    if (this.#phase === 'loading') {
+      this.#needsSnapshot = true;
+      return;
+    }
+    if (this.#phase !== 'open' || this.#loadError !== null) return;
+    this.#compact('reset').catch(() => {}); // a failure is reported as 'error' and recovered by the next flush
+  };
+
   readonly #onUpdate = (update: Update): void => {
     if (this.#restoring) return;
     if (this.#phase === 'closed' || this.#loadError !== null) return;
@@ -290,7 +305,9 @@ export class PersistentStore extends EventEmitter {
     const summary = loader.finish();
     this.#load = summary;
     const header = loader.header;
-    if (header !== null) this.#model.restoreHorizon(header.clock, header.collected);
+    // With lines put aside (corrupt), the clock is not restored: peers must be able to send
+    // those updates again. The collected horizon is, so stale peers still get a reset.
+    if (header !== null) this.#model.restoreHorizon(summary.corrupt > 0 ? createClock() : header.clock, header.collected);
     this.#logLines = summary.lines;
     if (this.#phase === 'loading') this.#phase = 'open';
     // Measuring the live state costs a history() call (a sort of every entry): not at load. A log
@@ -387,6 +404,7 @@ export class PersistentStore extends EventEmitter {
 
   #detach(): void {
     this.#model.off('_update', this.#onUpdate);
+    this.#model.off('_reset', this.#onReset);
     this.#model.off('dispose', this.#onDispose);
   }
 

@@ -331,10 +331,19 @@ export class Session {
   /**
    * Replays from history what the peer lacks, once live (for updates that were not offered to
    * this session, such as a reset snapshot another peer sent us).
+   * @param from - replay from this clock of the peer where it is older than the session's view
+   *   (updates it got elsewhere meanwhile may be newer than ones it lacks)
    * @returns whether a replay is owed: poll for output
    */
-  catchUp(): boolean {
+  catchUp(from?: Readonly<Clock>): boolean {
     if (this.#closing) return false;
+    if (from !== undefined) {
+      for (const source in this.#peerClock) {
+        const known = from[source];
+        if (known === undefined) delete this.#peerClock[source];
+        else if (known < (this.#peerClock[source] as number)) this.#peerClock[source] = known;
+      }
+    }
     // During a replay already under way (its updates were picked when it began), the catch-up
     // pass after its "SYNC" brings them; before the replay begins, it will include them.
     if (this.#state !== 'LIVE' && !(this.#state === 'REPLAY' && this.#replay !== null)) return false;
@@ -493,7 +502,8 @@ export class Session {
       case MessageType.RESET: {
         // With per-peer rights (auth), a reset could drop data the peer may not write: it is
         // taken as plain history (nothing dropped), as a peer without the extension would.
-        if (!this.writable || this.#inReset || this.#auth !== undefined) return;
+        // And only a model that collects (it announced `reset: 1`) takes one at all.
+        if (!this.writable || this.#inReset || this.#auth !== undefined || this.#needsReset === undefined) return;
         this.#inReset = true;
         this.#resetCollector = this.#beginReset?.(message.clock, message.collected) ?? null;
         return;
@@ -766,7 +776,8 @@ export class Session {
     // needs no further reset for it.
     if (collected !== undefined) {
       for (const source in collected) {
-        const ts = collected[source] as number;
+        // Never beyond what the snapshot covers (our clock), or the peer would miss updates.
+        const ts = Math.min(collected[source] as number, clock[source] ?? 0);
         if ((this.#peerClock[source] ?? 0) < ts) this.#peerClock[source] = ts;
       }
     }

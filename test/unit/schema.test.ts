@@ -88,6 +88,18 @@ describe('typed values (Standard Schema v1)', () => {
     assert.throws(() => new Events({ schema: { chat: {} as never } }), TypeError);
   });
 
+  it('a remote update applied from a listener of a local write is still checked', () => {
+    const m = new Model({ id: 'A', schema: schemaOf(isPoint) });
+    let nested = true;
+    m.on('change', () => {
+      if (!nested) return;
+      nested = false;
+      m._update([['q', 'not a point'], 5, 'X']);
+    });
+    m.set('p', { x: 1, y: 2 });
+    assert.deepEqual(m.toJSON(), { p: { x: 1, y: 2 } });
+  });
+
   it('a schema option that is not a Standard Schema is a TypeError', () => {
     assert.throws(() => new Model({ schema: {} as never }), TypeError);
   });

@@ -295,6 +295,9 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   }
 
   override applyUpdate(update: Update<DocChange>): boolean {
+    // Read once and cleared: a listener fired below may apply a remote update, which must be checked.
+    const checked = this.#checked;
+    this.#checked = false;
     const change = update[0];
     if (change === null) {
       this.emitLocal(
@@ -325,7 +328,7 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
       names.push(name);
     }
     if (names.length === 0) return false;
-    if (this.#schema !== undefined && !this.#checked) {
+    if (this.#schema !== undefined && !checked) {
       const problem = checkSchema(this.#schema, changes);
       if (problem !== null) {
         this.emitLocal('invalid', createError('ERR_SB_INVALID_UPDATE', `row "${id}": ${problem}`, { input: update }), update);
