@@ -302,7 +302,7 @@ export class PeerConnection extends EventEmitter implements UpdateSink {
 
   /** @internal A reset from another peer is in (see {@link UpdateSink.afterReset}). */
   afterReset(peerClock: Readonly<Clock>): void {
-    if (this.session.requestReset(peerClock) || this.session.catchUp(peerClock)) this.#schedulePump();
+    if (this.session.requestReset(peerClock) || this.session.catchUp()) this.#schedulePump();
   }
 
   /** @internal A live update from the model (see {@link UpdateSink}). */

@@ -331,19 +331,10 @@ export class Session {
   /**
    * Replays from history what the peer lacks, once live (for updates that were not offered to
    * this session, such as a reset snapshot another peer sent us).
-   * @param from - replay from this clock of the peer where it is older than the session's view
-   *   (updates it got elsewhere meanwhile may be newer than ones it lacks)
    * @returns whether a replay is owed: poll for output
    */
-  catchUp(from?: Readonly<Clock>): boolean {
+  catchUp(): boolean {
     if (this.#closing) return false;
-    if (from !== undefined) {
-      for (const source in this.#peerClock) {
-        const known = from[source];
-        if (known === undefined) delete this.#peerClock[source];
-        else if (known < (this.#peerClock[source] as number)) this.#peerClock[source] = known;
-      }
-    }
     // During a replay already under way (its updates were picked when it began), the catch-up
     // pass after its "SYNC" brings them; before the replay begins, it will include them.
     if (this.#state !== 'LIVE' && !(this.#state === 'REPLAY' && this.#replay !== null)) return false;

@@ -131,7 +131,7 @@ export class ReplicationStream extends Duplex {
 
   /** @internal A reset from another peer is in (see {@link UpdateSink.afterReset}). */
   afterReset(peerClock: Readonly<Clock>): void {
-    if (this.session.requestReset(peerClock) || this.session.catchUp(peerClock)) this.#scheduleFlush();
+    if (this.session.requestReset(peerClock) || this.session.catchUp()) this.#scheduleFlush();
   }
 
   /** Ends replication on this stream: queued output is flushed, then both sides end. */
