@@ -165,8 +165,12 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   #lastLine = '';
   #disposed = false;
 
+  /** What the constructor got, so that {@link clone} makes a copy with the same options. */
+  readonly #options: string | ScuttlebuttOptions | undefined;
+
   constructor(options?: string | ScuttlebuttOptions) {
     super();
+    this.#options = options;
     this.setMaxListeners(Number.POSITIVE_INFINITY);
     const opts: ScuttlebuttOptions = typeof options === 'string' ? { id: options } : (options ?? {});
     if (typeof opts !== 'object') throw new TypeError(`"options" expected string or object, got ${typeof opts}`);
@@ -651,8 +655,10 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
    * whose constructor needs arguments should override `clone`.
    */
   clone(): this {
-    const Ctor = this.constructor as new () => this;
-    const copy = new Ctor();
+    // With the options this model was made with (schema, tombstoneTtlMs, limits…), as the
+    // subclass passed them on; the original called the constructor with none.
+    const Ctor = this.constructor as new (options?: string | ScuttlebuttOptions) => this;
+    const copy = new Ctor(this.#options);
     copy.setId(this.id);
     for (const update of this.history()) copy.receiveUpdate(update as Update);
     this.#clones.add(copy as unknown as Scuttlebutt<C>);

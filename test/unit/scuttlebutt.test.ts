@@ -49,6 +49,14 @@ describe('Scuttlebutt', () => {
       assert.deepEqual(b.history(), a.history());
     });
 
+    it('keeps the options the model was made with (tombstoneTtlMs, limits)', () => {
+      const a = new Model({ id: 'A', tombstoneTtlMs: 5000, limits: { maxMessageBytes: 4096 } });
+      const b = a.clone();
+      assert.equal(b.tombstoneTtlMs, 5000);
+      assert.equal(b.resetCapable, true);
+      assert.equal(b.limits.maxMessageBytes, 4096);
+    });
+
     it('updates apply to both, synchronously', () => {
       const a = new Model('A');
       const b = a.clone();
