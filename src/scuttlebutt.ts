@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createError, type ErrorCode, LocalProtocolError, type ScuttlebuttError } from './errors.js';
-import type { CollectedHorizon } from './models/_tombstones.js';
+import { type Stamped, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './models/_tombstones.js';
 import { assertDuration, assertFunction, assertId } from './protocol/_assert.js';
 import type { AuthHandler } from './protocol/auth.js';
 import { HybridClock } from './protocol/clock.js';
@@ -56,16 +56,10 @@ export interface UpdateSink {
   /** The protocol session, when the sink drives one (resets need it; see `afterReset`). */
   readonly session?: Session;
   /**
-   * Called when the model collected deletions, or learnt of collected ones: send the peer a
-   * reset snapshot if it may still hold what they deleted (see `Session.requestReset`).
-   * @param peerClock - judge on this clock of the peer instead of the session's current view
+   * Called when the model gave the sink's session something to send outside `offerUpdate` (a
+   * reset snapshot or a catch-up, see `Session.requestReset`): poll the session for output.
    */
-  requestReset?(peerClock?: Readonly<Clock>): void;
-  /**
-   * Called when a reset snapshot from another peer is in: its updates were not relayed live, so
-   * send this peer a reset if, judged on `peerClock`, it needs one, or else what it lacks.
-   */
-  afterReset?(peerClock: Readonly<Clock>): void;
+  wake?(): void;
 }
 
 /** Options of every model. A string is taken as the id, as in the original. */
@@ -157,7 +151,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   /** Per source: updates waiting for an asynchronous verification of an earlier one. */
   readonly #verifying = new Map<string, PendingUpdate<C>[]>();
   /** The deletions this model collects, when it does (see {@link collectsTombstones}). */
-  #tombstones: CollectedHorizon | null = null;
+  #tombstones: TombstoneCollector<Stamped> | null = null;
   #resetCheckQueued = false;
   /** Sessions delivering a reset snapshot to us, until it is in, with our other peers' clocks from before it. */
   readonly #resetting = new Map<Session, Map<Session, Clock>>();
@@ -396,23 +390,40 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   }
 
   /**
-   * For subclasses that replicate deletions: registers the collector of their tombstones. When
-   * it collects (a finite grace period), the model takes part in the reset extension: its
-   * streams announce `reset: 1` and send a full snapshot to a peer whose clock is older than a
-   * collected deletion, and they take such snapshots from peers (see {@link beginReset}).
+   * For subclasses that replicate deletions: makes and registers the collector of their
+   * tombstones, with the grace period of `options.tombstoneTtlMs`. When it collects (a finite
+   * grace period), the model takes part in the reset extension: its streams announce `reset: 1`
+   * and send a full snapshot to a peer whose clock is older than a collected deletion, and they
+   * take such snapshots from peers (see {@link beginReset}).
+   * @param drop - forgets one tombstone if it still is one; returns whether it did
    */
-  protected collectsTombstones(collector: CollectedHorizon): void {
-    this.#tombstones = collector;
+  protected collectsTombstones<T extends Stamped>(
+    options: string | TombstoneOptions | undefined,
+    drop: (tombstone: T) => boolean,
+  ): TombstoneCollector<T> {
+    const collector = new TombstoneCollector<T>(tombstoneTtlOf(options), this.#now, drop);
+    this.#tombstones = collector as unknown as TombstoneCollector<Stamped>;
     collector.onCollected = () => {
       // Once per tick: a collection may drop many tombstones, a reset teach many sources.
       if (this.#resetCheckQueued) return;
       this.#resetCheckQueued = true;
       queueMicrotask(() => {
         this.#resetCheckQueued = false;
-        for (const stream of this.#streams) stream.requestReset();
-        for (const sink of this.#sinks) sink.requestReset?.();
+        for (const [session, wake] of this.#links()) if (session.requestReset()) wake();
       });
     };
+    return collector;
+  }
+
+  /** How long a deletion is kept before it may be collected, in ms (`Infinity`: forever). */
+  get tombstoneTtlMs(): number {
+    return this.#tombstones?.ttlMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Every open link (streams, and sinks that drive a session): its session, and how to wake its adapter. */
+  *#links(): Iterable<readonly [Session, () => void]> {
+    for (const stream of this.#streams) yield [stream.session, () => stream.wake()];
+    for (const sink of this.#sinks) if (sink.session !== undefined) yield [sink.session, () => sink.wake?.()];
   }
 
   /**
@@ -451,14 +462,15 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
   restoreHorizon(clock: Readonly<Clock>, collected: Readonly<Clock> | undefined): void {
     const tombstones = this.#tombstones;
     if (tombstones === null || !tombstones.enabled) return;
-    for (const source in clock) {
-      const ts = clock[source] as number;
-      if ((this.sources[source] ?? 0) < ts) {
-        this.sources[source] = ts;
-        this.#clock.observe(ts);
-      }
-    }
+    for (const source in clock) this.#cover(source, clock[source] as number);
     if (collected !== undefined) tombstones.learn(collected);
+  }
+
+  /** Moves the clock of `source` up to `ts` without an update: what it covers was seen, or collected. */
+  #cover(source: string, ts: number): void {
+    if ((this.sources[source] ?? 0) >= ts) return;
+    this.sources[source] = ts;
+    this.#clock.observe(ts);
   }
 
   /** Whether a peer with this clock may hold data this model collected (then it gets a reset). */
@@ -499,10 +511,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     // can move a peer's clock past a deletion it never got (collected by the sender), so whether
     // it needs a reset too is judged on its clock from before (see #afterReset).
     const before = new Map<Session, Clock>();
-    for (const stream of this.#streams) if (stream.session !== session) before.set(stream.session, { ...stream.session.peerClock });
-    for (const sink of this.#sinks) {
-      if (sink.session !== undefined && sink.session !== session) before.set(sink.session, { ...sink.session.peerClock });
-    }
+    for (const [other] of this.#links()) if (other !== session) before.set(other, { ...other.peerClock });
     this.#resetting.set(session, before);
     return {
       note: (update) => collector.note(update),
@@ -520,10 +529,7 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
           for (const source in senderCollected) {
             const ts = senderCollected[source] as number;
             if (this.#verifying.has(source)) continue;
-            if ((this.sources[source] ?? 0) < ts) {
-              this.sources[source] = ts;
-              this.#clock.observe(ts);
-            }
+            this.#cover(source, ts);
             learnt[source] = ts;
           }
           tombstones.learn(learnt);
@@ -541,9 +547,11 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
    * from that clock.
    */
   #afterReset(session: Session, before: ReadonlyMap<Session, Clock>): void {
-    const judge = (other: Session): Readonly<Clock> => before.get(other) ?? other.remoteHeader?.clock ?? createClock();
-    for (const stream of this.#streams) if (stream.session !== session) stream.afterReset(judge(stream.session));
-    for (const sink of this.#sinks) if (sink.session !== undefined && sink.session !== session) sink.afterReset?.(judge(sink.session));
+    for (const [other, wake] of this.#links()) {
+      if (other === session) continue;
+      const clock = before.get(other) ?? other.remoteHeader?.clock ?? createClock();
+      if (other.requestReset(clock) || other.catchUp()) wake();
+    }
   }
 
   /** A link closed: a reset it was delivering will not finish; the others still need what it brought. */
@@ -567,12 +575,12 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
       ...options,
       id: this.id,
       localClock: () => this.sources,
-      history: (clock) => this.replay(clock),
+      history: (clock) => this.replayFor(clock),
       encodeUpdate: (update) => this.encodeUpdate(update),
       ...(this.resetCapable && this.#tombstones !== null
         ? {
             needsReset: (clock: Readonly<Clock>) => this.needsResetFor(clock),
-            collectedClock: () => (this.#tombstones as CollectedHorizon).collected,
+            collectedClock: () => (this.#tombstones as TombstoneCollector<Stamped>).collected,
           }
         : {}),
       beginReset: (clock, collected) => this.#takeReset(session, clock, collected),
@@ -581,8 +589,10 @@ export abstract class Scuttlebutt<C = unknown> extends EventEmitter {
     return session;
   }
 
-  /** For the stream adapter: the history a session replays. */
+  /** The history a session or a stored snapshot replays (expired deletions collected first). */
   replayFor(sources: Readonly<Clock>): Iterable<Update> {
+    // Expired deletions go first: a handshake or a stored snapshot carries none of them.
+    this.collectTombstones();
     return this.replay(sources);
   }
 

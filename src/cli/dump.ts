@@ -2,20 +2,8 @@
  * @module cli/dump
  * `scuttlebutt dump`: prints the whole model of a running hub as one JSON object.
  */
-import {
-  CLIENT_OPTIONS,
-  CLIENT_OPTIONS_HELP,
-  type CliIo,
-  type Command,
-  DEFAULT_HUB,
-  EXIT,
-  flag,
-  hubUrl,
-  parse,
-  str,
-  UsageError,
-} from './_args.js';
-import { describeFailure, openHubClient } from './hub-client.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, type CliIo, type Command, EXIT, flag, parse, UsageError } from './_args.js';
+import { withHubClient } from './hub-client.js';
 
 const OPTIONS = CLIENT_OPTIONS;
 
@@ -40,16 +28,11 @@ Example:
       return EXIT.OK;
     }
     if (positionals.length !== 0) throw new UsageError(`dump takes no arguments, got ${positionals.length}`);
-    const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
-    try {
-      const client = await openHubClient(values, io, { reconnect: false });
-      const state = client.model.toJSON();
-      await client.peer.close();
+    return withHubClient(values, io, { reconnect: false }, async ({ model, peer }) => {
+      const state = model.toJSON();
+      await peer.close();
       io.stdout.write(`${JSON.stringify(state)}\n`);
-    } catch (error) {
-      io.stderr.write(`${describeFailure(error, url)}\n`);
-      return EXIT.FAILURE;
-    }
-    return EXIT.OK;
+      return EXIT.OK;
+    });
   },
 };

@@ -2,20 +2,8 @@
  * @module cli/get
  * `scuttlebutt get KEY`: prints the value of KEY on a running hub as JSON; exit 1 when absent.
  */
-import {
-  CLIENT_OPTIONS,
-  CLIENT_OPTIONS_HELP,
-  type CliIo,
-  type Command,
-  DEFAULT_HUB,
-  EXIT,
-  flag,
-  hubUrl,
-  parse,
-  str,
-  UsageError,
-} from './_args.js';
-import { describeFailure, openHubClient } from './hub-client.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, type CliIo, type Command, EXIT, flag, parse, UsageError } from './_args.js';
+import { withHubClient } from './hub-client.js';
 
 const OPTIONS = CLIENT_OPTIONS;
 
@@ -42,21 +30,15 @@ Example:
     }
     if (positionals.length !== 1) throw new UsageError(`get expects one KEY, got ${positionals.length} arguments`);
     const key = positionals[0] as string;
-    const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
-    let client: Awaited<ReturnType<typeof openHubClient>>;
-    try {
-      client = await openHubClient(values, io, { reconnect: false });
-    } catch (error) {
-      io.stderr.write(`${describeFailure(error, url)}\n`);
-      return EXIT.FAILURE;
-    }
-    const value = client.model.get(key);
-    await client.peer.close();
-    if (value === undefined || value === null) {
-      io.stderr.write(`scuttlebutt: key not found: ${JSON.stringify(key)}\n`);
-      return EXIT.FAILURE;
-    }
-    io.stdout.write(`${JSON.stringify(value)}\n`);
-    return EXIT.OK;
+    return withHubClient(values, io, { reconnect: false }, async ({ model, peer }) => {
+      const value = model.get(key);
+      await peer.close();
+      if (value === undefined || value === null) {
+        io.stderr.write(`scuttlebutt: key not found: ${JSON.stringify(key)}\n`);
+        return EXIT.FAILURE;
+      }
+      io.stdout.write(`${JSON.stringify(value)}\n`);
+      return EXIT.OK;
+    });
   },
 };

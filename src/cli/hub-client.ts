@@ -9,7 +9,7 @@ import { Model } from '../models/model.js';
 import { errorCode } from '../net/peer-pool.js';
 import type { ReconnectingPeer } from '../net/reconnecting-peer.js';
 import { connectWebSocket } from '../net/websocket-node.js';
-import { type CliIo, DEFAULT_HUB, hubUrl, str, TOKEN_ENV, type Values } from './_args.js';
+import { type CliIo, DEFAULT_HUB, EXIT, hubUrl, str, TOKEN_ENV, type Values } from './_args.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** A client model linked to a hub. */
@@ -56,6 +56,26 @@ export async function openHubClient(values: Values, io: CliIo, options: HubClien
     bar?.clear();
   }
   return { model, peer, url };
+}
+
+/**
+ * Runs a command against the hub: connects (as {@link openHubClient}), calls `use`, and turns a
+ * failure of either into one line on stderr and exit 1.
+ * @returns `use`'s exit code, or {@link EXIT.FAILURE}
+ */
+export async function withHubClient(
+  values: Values,
+  io: CliIo,
+  options: HubClientOptions,
+  use: (client: HubClient) => number | Promise<number>,
+): Promise<number> {
+  const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
+  try {
+    return await use(await openHubClient(values, io, options));
+  } catch (error) {
+    io.stderr.write(`${describeFailure(error, url)}\n`);
+    return EXIT.FAILURE;
+  }
 }
 
 /**

@@ -3,21 +3,8 @@
  * `scuttlebutt set KEY VALUE`: sets KEY on a running hub. VALUE is JSON when it parses as JSON,
  * else a string. Returns once the hub has received the update.
  */
-import {
-  CLIENT_OPTIONS,
-  CLIENT_OPTIONS_HELP,
-  type CliIo,
-  type Command,
-  DEFAULT_HUB,
-  EXIT,
-  flag,
-  hubUrl,
-  parse,
-  parseValue,
-  str,
-  UsageError,
-} from './_args.js';
-import { describeFailure, openHubClient } from './hub-client.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, type CliIo, type Command, EXIT, flag, parse, parseValue, UsageError } from './_args.js';
+import { withHubClient } from './hub-client.js';
 
 const OPTIONS = CLIENT_OPTIONS;
 
@@ -49,20 +36,15 @@ Examples:
     const key = positionals[0] as string;
     if (key === '__proto__') throw new UsageError('KEY must not be "__proto__"');
     const value = parseValue(positionals[1] as string);
-    const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
-    try {
-      const client = await openHubClient(values, io, { reconnect: false });
-      client.model.set(key, value);
+    return withHubClient(values, io, { reconnect: false }, async ({ model, peer }) => {
+      model.set(key, value);
       // A graceful close sends the update, then the WebSocket close frame; the hub answers the
       // close only after it has handled every message before it, so the update has arrived.
-      const closed = new Promise<Error | null>((resolve) => client.peer.once('close', resolve));
-      await client.peer.close();
+      const closed = new Promise<Error | null>((resolve) => peer.once('close', resolve));
+      await peer.close();
       const error = await closed;
       if (error !== null) throw error;
-    } catch (error) {
-      io.stderr.write(`${describeFailure(error, url)}\n`);
-      return EXIT.FAILURE;
-    }
-    return EXIT.OK;
+      return EXIT.OK;
+    });
   },
 };

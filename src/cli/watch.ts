@@ -3,20 +3,8 @@
  * `scuttlebutt watch [KEY]`: prints the current value(s), then one JSON line per change, until
  * interrupted; reconnects when the hub goes away.
  */
-import {
-  CLIENT_OPTIONS,
-  CLIENT_OPTIONS_HELP,
-  type CliIo,
-  type Command,
-  DEFAULT_HUB,
-  EXIT,
-  flag,
-  hubUrl,
-  parse,
-  str,
-  UsageError,
-} from './_args.js';
-import { describeFailure, openHubClient } from './hub-client.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, type CliIo, type Command, EXIT, flag, parse, UsageError } from './_args.js';
+import { describeFailure, withHubClient } from './hub-client.js';
 
 const OPTIONS = { ...CLIENT_OPTIONS, 'changes-only': { type: 'boolean' } } as const;
 
@@ -46,47 +34,40 @@ Example:
     }
     if (positionals.length > 1) throw new UsageError(`watch takes at most one KEY, got ${positionals.length} arguments`);
     const key = positionals[0];
-    const url = hubUrl(str(values, 'hub') ?? DEFAULT_HUB);
     const print = (k: string, value: unknown): void => {
       io.stdout.write(`${JSON.stringify({ key: k, value: value ?? null })}\n`);
     };
-    let client: Awaited<ReturnType<typeof openHubClient>>;
-    try {
-      client = await openHubClient(values, io, { reconnect: true });
-    } catch (error) {
-      io.stderr.write(`${describeFailure(error, url)}\n`);
-      return EXIT.FAILURE;
-    }
-    const { model, peer } = client;
-    if (!flag(values, 'changes-only')) {
-      if (key === undefined) model.each((value, k) => value !== null && print(k, value));
-      else if (model.has(key)) print(key, model.get(key));
-    }
-    model.on('change', (k: string, value: unknown) => {
-      if (key === undefined || k === key) print(k, value);
-    });
-    peer.on('retry', (info: { delayMs: number; error: Error | null }) => {
-      io.stderr.write(
-        `scuttlebutt: connection to ${url} lost${info.error ? ` (${info.error.message})` : ''}; retrying in ${info.delayMs} ms\n`,
-      );
-    });
-    const stop = new Promise<number>((resolve) => {
-      const onSignal = (): void => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        void peer.close().then(() => resolve(EXIT.OK));
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      // The reader went away (`watch | head -3`): stop quietly, as `yes | head` does.
-      io.stdout.on('error', onSignal);
-      peer.once('close', (error: Error | null) => {
-        if (error !== null) {
-          io.stderr.write(`${describeFailure(error, url)}\n`);
-          resolve(EXIT.FAILURE);
-        }
+    return withHubClient(values, io, { reconnect: true }, ({ model, peer, url }) => {
+      if (!flag(values, 'changes-only')) {
+        if (key === undefined) model.each((value, k) => value !== null && print(k, value));
+        else if (model.has(key)) print(key, model.get(key));
+      }
+      model.on('change', (k: string, value: unknown) => {
+        if (key === undefined || k === key) print(k, value);
       });
+      peer.on('retry', (info: { delayMs: number; error: Error | null }) => {
+        io.stderr.write(
+          `scuttlebutt: connection to ${url} lost${info.error ? ` (${info.error.message})` : ''}; retrying in ${info.delayMs} ms\n`,
+        );
+      });
+      const stop = new Promise<number>((resolve) => {
+        const onSignal = (): void => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          void peer.close().then(() => resolve(EXIT.OK));
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        // The reader went away (`watch | head -3`): stop quietly, as `yes | head` does.
+        io.stdout.on('error', onSignal);
+        peer.once('close', (error: Error | null) => {
+          if (error !== null) {
+            io.stderr.write(`${describeFailure(error, url)}\n`);
+            resolve(EXIT.FAILURE);
+          }
+        });
+      });
+      return stop;
     });
-    return stop;
   },
 };

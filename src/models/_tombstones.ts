@@ -47,17 +47,6 @@ export function tombstoneTtlOf(options: string | TombstoneOptions | undefined | 
   return assertDuration('tombstoneTtlMs', ttl ?? Number.POSITIVE_INFINITY);
 }
 
-/** What the base class needs of a collector to run resets (see `Scuttlebutt.collectsTombstones`). */
-export interface CollectedHorizon {
-  readonly enabled: boolean;
-  readonly collected: Readonly<Clock>;
-  /** Called (once per collection or reset) when {@link TombstoneCollector.collected} grew. */
-  onCollected: (() => void) | null;
-  needsResetFor(peerClock: Readonly<Clock>): boolean;
-  learn(collected: Readonly<Clock>): void;
-  collect(nowMs: number): number;
-}
-
 /** How often the queue is compacted: once this many collected slots lead it. */
 const COMPACT_AFTER = 1024;
 
@@ -71,7 +60,7 @@ const COMPACT_AFTER = 1024;
  * tombstones.collect()           // drops the ones older than a minute
  * ```
  */
-export class TombstoneCollector<T extends Stamped> implements CollectedHorizon {
+export class TombstoneCollector<T extends Stamped> {
   #queue: T[] = [];
   #head = 0;
   /**
@@ -79,6 +68,7 @@ export class TombstoneCollector<T extends Stamped> implements CollectedHorizon {
    * (a peer older than that may hold what was deleted, and gets a reset from us too).
    */
   readonly collected: Clock = createClock();
+  /** Called (once per collection or reset) when {@link collected} grew; the model sets it. */
   onCollected: (() => void) | null = null;
 
   /**

@@ -23,7 +23,7 @@ import type { Clock, Update } from '../protocol/update.js';
 import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions, type UpdateSink } from '../scuttlebutt.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
 import { SortedList } from './_sorted-list.js';
-import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './_tombstones.js';
+import { keyedReset, type TombstoneCollector, type TombstoneOptions } from './_tombstones.js';
 
 /** An AppendOnly change: `{push: item}` or `{remove: "source:ts"}`. */
 export type AppendOnlyChange = { push: unknown } | { remove: string };
@@ -83,25 +83,17 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
   readonly #schema: StandardSchemaV1<unknown, V> | undefined;
   #checked = false;
   readonly #tombstones: TombstoneCollector<Removal>;
-  /** How long a remove is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
-  readonly tombstoneTtlMs: number;
 
   /** @param options - an id, or model options plus `schema` for the items and `tombstoneTtlMs` */
   constructor(options?: string | AppendOnlyOptions<V>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
-    this.tombstoneTtlMs = tombstoneTtlOf(options);
-    this.#tombstones = new TombstoneCollector<Removal>(
-      this.tombstoneTtlMs,
-      () => this.now(),
-      (removal) => {
-        if (this.#removed.get(removal.target) !== removal) return false;
-        this.#index.remove(removal);
-        this.#removed.delete(removal.target);
-        return true;
-      },
-    );
-    this.collectsTombstones(this.#tombstones);
+    this.#tombstones = this.collectsTombstones<Removal>(options, (removal) => {
+      if (this.#removed.get(removal.target) !== removal) return false;
+      this.#index.remove(removal);
+      this.#removed.delete(removal.target);
+      return true;
+    });
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -238,12 +230,10 @@ export class AppendOnly<V = unknown> extends Scuttlebutt<AppendOnlyChange> {
   }
 
   override history(sources?: Readonly<Clock> | null): Update<AppendOnlyChange>[] {
-    this.collectTombstones();
     return this.#index.since(sources).map(toUpdate);
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
-    this.collectTombstones();
     for (const entry of this.#index.since(sources)) yield toUpdate(entry);
   }
 

@@ -31,7 +31,7 @@ import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttO
 import { between, digitsFor, isPositionKey, MAX_POSITION_KEY_LENGTH } from './_position.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
 import { SortedList } from './_sorted-list.js';
-import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './_tombstones.js';
+import { keyedReset, type TombstoneCollector, type TombstoneOptions } from './_tombstones.js';
 
 /** An RArray change: `{positionKey: value | null}`. */
 export type ArrayChange = Record<string, unknown>;
@@ -102,8 +102,6 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
    * collected while it is (a fresh peer would take the key back from it).
    */
   readonly #signedKeys = new Map<string, number>();
-  /** How long a deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
-  readonly tombstoneTtlMs: number;
 
   /**
    * @param options - an id, or model options plus `schema` (a Standard Schema for the values)
@@ -113,22 +111,16 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   constructor(options?: string | RArrayOptions<V>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
-    this.tombstoneTtlMs = tombstoneTtlOf(options);
-    this.#tombstones = new TombstoneCollector<Entry>(
-      this.tombstoneTtlMs,
-      () => this.now(),
-      (entry) => {
-        // Entries are updated in place: this one may have been written again since it was queued.
-        if (entry.value !== null || this.#store.get(entry.key) !== entry) return false;
-        if ((this.#signedKeys.get(entry.key) ?? 0) > 0) return false; // kept: see #signedKeys
-        this.#release(entry);
-        entry.batch = null;
-        this.#store.delete(entry.key);
-        this.#deleted--;
-        return true;
-      },
-    );
-    this.collectsTombstones(this.#tombstones);
+    this.#tombstones = this.collectsTombstones<Entry>(options, (entry) => {
+      // Entries are updated in place: this one may have been written again since it was queued.
+      if (entry.value !== null || this.#store.get(entry.key) !== entry) return false;
+      if ((this.#signedKeys.get(entry.key) ?? 0) > 0) return false; // kept: see #signedKeys
+      this.#release(entry);
+      entry.batch = null;
+      this.#store.delete(entry.key);
+      this.#deleted--;
+      return true;
+    });
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -346,12 +338,10 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
   }
 
   override history(sources?: Readonly<Clock> | null): Update<ArrayChange>[] {
-    this.collectTombstones();
     return this.#index.since(sources).map((record) => this.#toUpdate(record));
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
-    this.collectTombstones();
     for (const record of this.#index.since(sources)) yield this.#toUpdate(record);
   }
 
@@ -383,6 +373,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
     if (winners.length === 0) return false;
     this.emitLocal('preupdate', apply);
     const extra = update.length > 3 ? update.slice(3) : undefined;
+    let deleted = false;
     const batch = winners.length > 1 ? new Batch(ts, source, extra, [], extra === undefined ? undefined : change) : null;
     for (const key of winners) {
       const value = apply[key];
@@ -404,6 +395,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
       if (value === null) {
         this.#deleted++;
         this.#tombstones.add(entry);
+        deleted = true;
       }
       if (batch === null) this.#index.add(entry);
       else {
@@ -422,7 +414,7 @@ export class RArray<V = unknown> extends Scuttlebutt<ArrayChange> {
         for (const key of Object.keys(batch.signed)) this.#signedKeys.set(key, (this.#signedKeys.get(key) ?? 0) + 1);
     }
     this.emitLocal('update', apply);
-    this.#tombstones.tick();
+    if (deleted) this.#tombstones.tick();
     return true;
   }
 

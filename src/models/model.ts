@@ -17,7 +17,7 @@ import type { Clock, Update } from '../protocol/update.js';
 import { isForbiddenName } from '../protocol/update.js';
 import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions } from '../scuttlebutt.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from './_schema.js';
-import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from './_tombstones.js';
+import { keyedReset, type TombstoneCollector, type TombstoneOptions } from './_tombstones.js';
 
 /** A Model change: `[key, value]`. */
 export type ModelChange = [key: string, value: unknown];
@@ -62,8 +62,6 @@ function wins(ts: number, source: string, current: Entry): boolean {
 export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   readonly #store = new Map<string, Entry>();
   readonly #index = new HistoryIndex<Entry>();
-  /** How long a deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
-  readonly tombstoneTtlMs: number;
   readonly #tombstones: TombstoneCollector<Entry>;
   /**
    * Listener counts of the events emitted per applied update, kept by `newListener` and
@@ -82,18 +80,12 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   constructor(options?: string | ModelOptions<V>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<V>(options.schema) : undefined;
-    this.tombstoneTtlMs = tombstoneTtlOf(options);
-    this.#tombstones = new TombstoneCollector<Entry>(
-      this.tombstoneTtlMs,
-      () => this.now(),
-      (entry) => {
-        if (this.#store.get(entry.key) !== entry) return false; // set again since: not a tombstone any more
-        this.#store.delete(entry.key);
-        this.#index.remove(entry);
-        return true;
-      },
-    );
-    this.collectsTombstones(this.#tombstones);
+    this.#tombstones = this.collectsTombstones<Entry>(options, (entry) => {
+      if (this.#store.get(entry.key) !== entry) return false; // set again since: not a tombstone any more
+      this.#store.delete(entry.key);
+      this.#index.remove(entry);
+      return true;
+    });
     this.#trackListeners();
   }
 
@@ -202,12 +194,10 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
   }
 
   override history(sources?: Readonly<Clock> | null): Update<ModelChange>[] {
-    this.collectTombstones();
     return this.#index.since(sources).map((entry) => entry.toUpdate());
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
-    this.collectTombstones();
     for (const entry of this.#index.since(sources)) yield entry.toUpdate();
   }
 
@@ -270,7 +260,7 @@ export class Model<V = unknown> extends Scuttlebutt<ModelChange> {
     }
     this.#store.set(key, entry);
     this.#index.add(entry);
-    if (value === null && this.#tombstones.enabled) {
+    if (value === null) {
       this.#tombstones.add(entry);
       this.#tombstones.tick();
     }

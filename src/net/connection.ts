@@ -28,7 +28,7 @@ import { createError, isScuttlebuttError, type ScuttlebuttError } from '../error
 import type { AuthHandler } from '../protocol/auth.js';
 import type { SessionLimits } from '../protocol/limits.js';
 import { NEED_DATA, type Session } from '../protocol/session.js';
-import type { Clock, Header, Update } from '../protocol/update.js';
+import type { Header, Update } from '../protocol/update.js';
 import type { Scuttlebutt, UpdateSink } from '../scuttlebutt.js';
 import { utf8Length } from './_utf8.js';
 import { type ConnectionTimeouts, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './limits.js';
@@ -295,14 +295,9 @@ export class PeerConnection extends EventEmitter implements UpdateSink {
     this.#pump();
   }
 
-  /** @internal The model collected deletions (see {@link UpdateSink.requestReset}). */
-  requestReset(peerClock?: Readonly<Clock>): void {
-    if (this.session.requestReset(peerClock)) this.#schedulePump();
-  }
-
-  /** @internal A reset from another peer is in (see {@link UpdateSink.afterReset}). */
-  afterReset(peerClock: Readonly<Clock>): void {
-    if (this.session.requestReset(peerClock) || this.session.catchUp()) this.#schedulePump();
+  /** @internal The model gave the session output to send (see {@link UpdateSink.wake}). */
+  wake(): void {
+    this.#schedulePump();
   }
 
   /** @internal A live update from the model (see {@link UpdateSink}). */

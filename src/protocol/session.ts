@@ -731,13 +731,9 @@ export class Session {
       }
       const update = next.value;
       const seen = clock[update[2]];
+      if (seen === undefined || seen < update[1]) clock[update[2]] = update[1];
       // A reset snapshot is sent whole: the peer learns which keys we hold from it.
-      if (seen !== undefined && seen >= update[1] && !this.#fullReplay) continue;
-      if (seen !== undefined && seen >= update[1]) {
-        this.#enqueueUpdate(update);
-        continue;
-      }
-      clock[update[2]] = update[1];
+      else if (!this.#fullReplay) continue;
       this.#enqueueUpdate(update);
     }
   }

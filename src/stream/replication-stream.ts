@@ -16,7 +16,7 @@ import type { ScuttlebuttError } from '../errors.js';
 import type { AuthHandler } from '../protocol/auth.js';
 import type { SessionLimits } from '../protocol/limits.js';
 import { NEED_DATA, type Session } from '../protocol/session.js';
-import type { Clock, Header, Update } from '../protocol/update.js';
+import type { Header, Update } from '../protocol/update.js';
 import type { Scuttlebutt } from '../scuttlebutt.js';
 
 /** The original's stream options, plus limits. */
@@ -124,14 +124,9 @@ export class ReplicationStream extends Duplex {
     if (this.session.sendUpdate(update) || this.session.wantsToTransmit) this.#scheduleFlush();
   }
 
-  /** @internal The model collected deletions: reset the peer if it may hold what they deleted. */
-  requestReset(peerClock?: Readonly<Clock>): void {
-    if (this.session.requestReset(peerClock)) this.#scheduleFlush();
-  }
-
-  /** @internal A reset from another peer is in (see {@link UpdateSink.afterReset}). */
-  afterReset(peerClock: Readonly<Clock>): void {
-    if (this.session.requestReset(peerClock) || this.session.catchUp()) this.#scheduleFlush();
+  /** @internal The model gave the session output to send (see {@link UpdateSink.wake}). */
+  wake(): void {
+    this.#scheduleFlush();
   }
 
   /** Ends replication on this stream: queued output is flushed, then both sides end. */

@@ -40,7 +40,7 @@ import { type Clock, isForbiddenName, type Update } from '../../protocol/update.
 import { type ChangeProblem, type ResetCollector, Scuttlebutt, type ScuttlebuttOptions } from '../../scuttlebutt.js';
 import { createId } from '../../util.js';
 import { assertSchema, checkSchema, type SchemaOption, type StandardSchemaV1 } from '../_schema.js';
-import { keyedReset, TombstoneCollector, type TombstoneOptions, tombstoneTtlOf } from '../_tombstones.js';
+import { keyedReset, type TombstoneCollector, type TombstoneOptions } from '../_tombstones.js';
 import { beats, Rec, RowState } from './_row-state.js';
 import { Row } from './row.js';
 import { Seq } from './seq.js';
@@ -87,8 +87,6 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   /** Number of deleted rows remembered. */
   #deleted = 0;
   readonly #tombstones: TombstoneCollector<Rec>;
-  /** How long a row deletion is kept (see {@link TombstoneOptions.tombstoneTtlMs}). */
-  readonly tombstoneTtlMs: number;
 
   /**
    * @param options - an id, or model options plus `schema` (a Standard Schema for PARTIAL rows:
@@ -98,13 +96,7 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   constructor(options?: string | DocOptions<T>) {
     super(options);
     this.#schema = typeof options === 'object' && options !== null ? assertSchema<Partial<T>>(options.schema) : undefined;
-    this.tombstoneTtlMs = tombstoneTtlOf(options);
-    this.#tombstones = new TombstoneCollector<Rec>(
-      this.tombstoneTtlMs,
-      () => this.now(),
-      (rec) => this.#forgetDeletion(rec),
-    );
-    this.collectsTombstones(this.#tombstones);
+    this.#tombstones = this.collectsTombstones<Rec>(options, (rec) => this.#forgetDeletion(rec));
   }
 
   protected override validateChange(change: unknown): ChangeProblem | null {
@@ -285,12 +277,10 @@ export class Doc<T extends Record<string, unknown> = Record<string, unknown>> ex
   }
 
   override history(sources?: Readonly<Clock> | null): Update<DocChange>[] {
-    this.collectTombstones();
     return this.#index.since(sources).map(toUpdate);
   }
 
   protected override *replay(sources: Readonly<Clock>): Iterable<Update> {
-    this.collectTombstones();
     for (const rec of this.#index.since(sources)) yield toUpdate(rec);
   }
 
