@@ -8,7 +8,8 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { Events, Model } from '../../src/index.ts';
-import { benchValue, keyOf } from './data.ts';
+import { benchValue, expectCount, expectValue, keyOf } from './data.ts';
+import type { Measurement, Subject, Variant } from './harness.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -103,4 +104,47 @@ export async function disconnect(...streams: StreamLike[]): Promise<void> {
 export function whenHas(model: ModelLike, i: number): Promise<void> {
   if (model.get(keyOf(i)) !== undefined) return Promise.resolve();
   return eventOnce(model, `change:${keyOf(i)}`);
+}
+
+/** What a live-sets variant measures besides the time: set up on the synced link, read after the run. */
+export interface LinkProbe {
+  /** Lets pending work settle before the run and after it (a probe that counts late bytes). */
+  settle?(): Promise<void>;
+  /** Starts watching a synced link; returns what the run reports. */
+  watch(link: Link): (m: number) => Measurement;
+}
+
+/**
+ * A and B connected and synced; M `set`s on A in a loop without awaiting, until B has the last.
+ * Timed, or measured by `probe`. Checked: B holds all M keys and the last value.
+ */
+export function liveSetsVariant(impl: Impl, probe?: LinkProbe): Variant {
+  return {
+    name: impl.name,
+    open(m: number): Subject {
+      return {
+        async prepare() {
+          const a = impl.createModel();
+          const b = impl.createModel();
+          const link = connect(a, b);
+          await link.synced;
+          await probe?.settle?.();
+          const report = probe?.watch(link);
+          return {
+            async run() {
+              for (let i = 0; i < m; i++) a.set(keyOf(i), benchValue(i));
+              await whenHas(b, m - 1);
+              await probe?.settle?.();
+              return report?.(m);
+            },
+            check() {
+              expectCount(b.keys().length, m, `${impl.name} B`);
+              expectValue(b.get(keyOf(m - 1)), m - 1, `${impl.name} B`);
+            },
+            done: () => disconnect(link.a, link.b),
+          };
+        },
+      };
+    },
+  };
 }

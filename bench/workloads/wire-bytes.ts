@@ -6,9 +6,9 @@
  * Yjs: the update payloads forwarded between two docs (no transport framing). Floor: one line per
  * update, one way.
  */
-import { benchValue, expectCount, expectValue, keyOf, makeUpdates } from '../lib/data.ts';
+import { benchValue, expectCount, keyOf, makeUpdates } from '../lib/data.ts';
 import type { Subject, Variant, Workload } from '../lib/harness.ts';
-import { connect, disconnect, type Impl, ORIGINAL, OURS, whenHas } from '../lib/replicas.ts';
+import { type LinkProbe, liveSetsVariant, ORIGINAL, OURS } from '../lib/replicas.ts';
 import { expectDoc, linkDocs, mapOf, Y } from '../lib/yjs.ts';
 
 const bytesOf = (chunk: unknown): number => (typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength);
@@ -22,39 +22,17 @@ function perUpdate(aToB: number, bToA: number, m: number) {
   return { value: (aToB + bToA) / m, detail: { 'A→B': aToB / m, 'B→A': bToA / m } };
 }
 
-function modelVariant(impl: Impl): Variant {
-  return {
-    name: impl.name,
-    open(m: number): Subject {
-      return {
-        async prepare() {
-          const a = impl.createModel();
-          const b = impl.createModel();
-          const link = connect(a, b);
-          await link.synced;
-          await quiet();
-          let aToB = 0;
-          let bToA = 0;
-          link.a.on('data', (chunk: unknown) => (aToB += bytesOf(chunk)));
-          link.b.on('data', (chunk: unknown) => (bToA += bytesOf(chunk)));
-          return {
-            async run() {
-              for (let i = 0; i < m; i++) a.set(keyOf(i), benchValue(i));
-              await whenHas(b, m - 1);
-              await quiet();
-              return perUpdate(aToB, bToA, m);
-            },
-            check() {
-              expectCount(b.keys().length, m, `${impl.name} B`);
-              expectValue(b.get(keyOf(m - 1)), m - 1, `${impl.name} B`);
-            },
-            done: () => disconnect(link.a, link.b),
-          };
-        },
-      };
-    },
-  };
-}
+/** Counts the bytes each stream of the link emits. */
+const countBytes: LinkProbe = {
+  settle: quiet,
+  watch(link) {
+    let aToB = 0;
+    let bToA = 0;
+    link.a.on('data', (chunk: unknown) => (aToB += bytesOf(chunk)));
+    link.b.on('data', (chunk: unknown) => (bToA += bytesOf(chunk)));
+    return (m) => perUpdate(aToB, bToA, m);
+  },
+};
 
 const yjs: Variant = {
   name: 'yjs',
@@ -113,5 +91,5 @@ export const wireBytes: Workload = {
   sizeLabel: 'M',
   sizes: { quick: [1_000], standard: [10_000], big: [] },
   target: { ratio: 0.5, at: 10_000, text: '≤ 0.5×' },
-  variants: [modelVariant(OURS), modelVariant(ORIGINAL), yjs, floor],
+  variants: [liveSetsVariant(OURS, countBytes), liveSetsVariant(ORIGINAL, countBytes), yjs, floor],
 };
