@@ -164,6 +164,30 @@ async function run<M>(c: Case<M>): Promise<void> {
   );
 }
 
+/**
+ * One of our models that collect deletions: made with a grace period longer than a run (so the
+ * "after −90%" figure holds every tombstone), synced to a fresh replica made by `make` too, and
+ * collected with `collectTombstones(Infinity)`.
+ */
+function ours<M extends Scuttlebutt>(
+  model: string,
+  make: (options: { id: string; tombstoneTtlMs?: number }) => M,
+  c: Pick<Case<M>, 'fill' | 'live' | 'delete90'>,
+): Case<M> {
+  return {
+    model,
+    impl: 'scuttlebutt-ts',
+    n: N,
+    create: () => make({ id: 'A', tombstoneTtlMs: HOUR_MS }),
+    ...c,
+    sync: (a) => {
+      const b = make({ id: 'B' });
+      return syncTime(a, b, () => c.live(b) === c.live(a));
+    },
+    collect: (a) => a.collectTombstones(Number.POSITIVE_INFINITY),
+  };
+}
+
 const value = (i: number) => ({ n: i, s: `v${i}` });
 
 // --- originals -------------------------------------------------------------------------------
@@ -198,25 +222,18 @@ async function main(): Promise<void> {
   process.stderr.write(`models bench: n=${N} (originals with O(n) operations at n=${SLOW_N}), node ${process.version}\n`);
 
   // RArray ---------------------------------------------------------------------------------
-  await run<RArray>({
-    model: 'RArray',
-    impl: 'scuttlebutt-ts',
-    n: N,
-    create: () => new RArray({ id: 'A', tombstoneTtlMs: HOUR_MS }),
-    fill: (a, n) => {
-      for (let i = 0; i < n; i++) a.push(value(i));
-    },
-    live: (a) => a.length,
-    sync: (a) => {
-      const b = new RArray('B');
-      return syncTime(a, b, () => b.length === a.length);
-    },
-    delete90: (a) => {
-      const keys = a.keys();
-      for (let i = 0; i < keys.length; i++) if (i % 10 !== 0) a.unset(keys[i] as string);
-    },
-    collect: (a) => a.collectTombstones(Number.POSITIVE_INFINITY),
-  });
+  await run(
+    ours('RArray', (o) => new RArray(o), {
+      fill: (a, n) => {
+        for (let i = 0; i < n; i++) a.push(value(i));
+      },
+      live: (a) => a.length,
+      delete90: (a) => {
+        const keys = a.keys();
+        for (let i = 0; i < keys.length; i++) if (i % 10 !== 0) a.unset(keys[i] as string);
+      },
+    }),
+  );
   await run<InstanceType<typeof OriginalRArray>>({
     model: 'RArray',
     impl: 'r-array 0.5.3',
@@ -258,25 +275,18 @@ async function main(): Promise<void> {
 
   // Text -----------------------------------------------------------------------------------
   const typed = (i: number) => String.fromCharCode(97 + (i % 26));
-  await run<Text>({
-    model: 'Text',
-    impl: 'scuttlebutt-ts',
-    n: N,
-    create: () => new Text({ id: 'A', tombstoneTtlMs: HOUR_MS }),
-    fill: (t, n) => {
-      // Typing: one character per edit, mostly at the end, sometimes in the middle.
-      for (let i = 0; i < n; i++) t.insertText(i % 50 === 49 ? Math.floor(t.length / 2) : t.length, typed(i));
-    },
-    live: (t) => t.length,
-    sync: (t) => {
-      const b = new Text('B');
-      return syncTime(t, b, () => b.length === t.length);
-    },
-    delete90: (t) => {
-      for (let i = t.length - 1; i >= 0; i--) if (i % 10 !== 0) t.deleteText(i, 1);
-    },
-    collect: (t) => t.collectTombstones(Number.POSITIVE_INFINITY),
-  });
+  await run(
+    ours('Text', (o) => new Text(o), {
+      fill: (t, n) => {
+        // Typing: one character per edit, mostly at the end, sometimes in the middle.
+        for (let i = 0; i < n; i++) t.insertText(i % 50 === 49 ? Math.floor(t.length / 2) : t.length, typed(i));
+      },
+      live: (t) => t.length,
+      delete90: (t) => {
+        for (let i = t.length - 1; i >= 0; i--) if (i % 10 !== 0) t.deleteText(i, 1);
+      },
+    }),
+  );
   await run<Y.Doc>({
     model: 'Text',
     impl: 'Y.Text',
@@ -299,24 +309,17 @@ async function main(): Promise<void> {
 
   // Doc ------------------------------------------------------------------------------------
   const rowOf = (i: number) => ({ id: `r${i}`, name: `name ${i}`, n: i, done: false });
-  await run<Doc>({
-    model: 'Doc (rows of 3 fields)',
-    impl: 'scuttlebutt-ts',
-    n: N,
-    create: () => new Doc({ id: 'A', tombstoneTtlMs: HOUR_MS }),
-    fill: (d, n) => {
-      for (let i = 0; i < n; i++) d.add(rowOf(i));
-    },
-    live: (d) => d.size,
-    sync: (d) => {
-      const b = new Doc('B');
-      return syncTime(d, b, () => b.size === d.size);
-    },
-    delete90: (d) => {
-      for (const id of d.ids()) if (Number(id.slice(1)) % 10 !== 0) d.rm(id);
-    },
-    collect: (d) => d.collectTombstones(Number.POSITIVE_INFINITY),
-  });
+  await run(
+    ours('Doc (rows of 3 fields)', (o) => new Doc(o), {
+      fill: (d, n) => {
+        for (let i = 0; i < n; i++) d.add(rowOf(i));
+      },
+      live: (d) => d.size,
+      delete90: (d) => {
+        for (const id of d.ids()) if (Number(id.slice(1)) % 10 !== 0) d.rm(id);
+      },
+    }),
+  );
   await run<InstanceType<typeof OriginalDoc>>({
     model: 'Doc (rows of 3 fields)',
     impl: 'crdt 3.6.4',
@@ -442,25 +445,18 @@ async function main(): Promise<void> {
   });
 
   // AppendOnly -----------------------------------------------------------------------------
-  await run<AppendOnly>({
-    model: 'AppendOnly',
-    impl: 'scuttlebutt-ts',
-    n: N,
-    create: () => new AppendOnly({ id: 'A', tombstoneTtlMs: HOUR_MS }),
-    fill: (log, n) => {
-      for (let i = 0; i < n; i++) log.push(value(i));
-    },
-    live: (log) => log.size,
-    sync: (log) => {
-      const b = new AppendOnly('B');
-      return syncTime(log, b, () => b.size === log.size);
-    },
-    delete90: (log) => {
-      const entries = log.entries();
-      for (let i = entries.length - 1; i >= 0; i--) if (i % 10 !== 0) log.remove((entries[i] as { id: string }).id);
-    },
-    collect: (log) => log.collectTombstones(Number.POSITIVE_INFINITY),
-  });
+  await run(
+    ours('AppendOnly', (o) => new AppendOnly(o), {
+      fill: (log, n) => {
+        for (let i = 0; i < n; i++) log.push(value(i));
+      },
+      live: (log) => log.size,
+      delete90: (log) => {
+        const entries = log.entries();
+        for (let i = entries.length - 1; i >= 0; i--) if (i % 10 !== 0) log.remove((entries[i] as { id: string }).id);
+      },
+    }),
+  );
   await run<Y.Doc>({
     model: 'AppendOnly',
     impl: 'Y.Array',
