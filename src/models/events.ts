@@ -141,7 +141,7 @@ export class Events<M extends EventMap = EventMap> extends Scuttlebutt<EventsCha
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (typeof event !== 'string' || RESERVED.has(event)) return this.emitLocal(event as string, ...args);
     if (isForbiddenName(event)) throw new RangeError('an event name must not be "__proto__"');
-    const schema = this.#schemas.get(event);
+    const schema = this.#schemas.size === 0 ? undefined : this.#schemas.get(event);
     if (schema !== undefined) {
       const problem = checkSchema(schema, args);
       if (problem !== null) throw new LocalProtocolError('ERR_SB_INVALID_ARGUMENT', `event "${event}": ${problem}`);
